@@ -1,0 +1,89 @@
+# One entry point for people and CI. `make run` serves the site on SQLite;
+# `make test` installs what the tests need and runs them all.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+MANAGE := $(PY) manage.py
+PYTEST := DJANGO_SETTINGS_MODULE=settings.test $(PY) -m pytest
+
+TEST_POSTGRESQL_URL ?= postgres://root@127.0.0.1:5432/test
+TEST_MARIADB_URL ?= mysql://root@127.0.0.1:3306/test
+# Checks run on the development settings, untouched by a developer's .env.
+CHECK_ENV := FILAMENTA_ENV_FILE=/dev/null DJANGO_SETTINGS_MODULE=settings.base
+
+.DEFAULT_GOAL := help
+.PHONY: help run migrate superuser test lint format checks test-sqlite test-postgresql \
+	test-mariadb system-deps clean
+
+help:
+	@echo "make run     serve the site on http://127.0.0.1:8000 (SQLite, no other service)"
+	@echo "make test    lint, checks and the whole test suite on SQLite, PostgreSQL and MariaDB"
+	@echo "make format  apply ruff's formatting and safe fixes"
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is required: apt-get install python3 python3-venv"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+$(VENV)/.installed-development: $(PY) requirements/base.txt requirements/development.txt
+	$(PIP) install -r requirements/development.txt
+	@touch $@
+
+$(VENV)/.installed-test: $(PY) $(wildcard requirements/*.txt) | system-deps
+	$(PIP) install -r requirements/test.txt
+	@touch $@
+
+# mysqlclient compiles against the MariaDB/MySQL client headers.
+system-deps:
+	@if pkg-config --exists mysqlclient 2>/dev/null || pkg-config --exists libmariadb 2>/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing the MariaDB client headers for mysqlclient (apt-get)"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libmariadb-dev pkg-config; \
+	else \
+		echo "mysqlclient needs the MariaDB client headers: sudo apt-get install libmariadb-dev pkg-config"; \
+		exit 1; \
+	fi
+
+run: $(VENV)/.installed-development
+	$(MANAGE) migrate --no-input
+	@$(MANAGE) shell -c "from django.contrib.auth import get_user_model as m; \
+		print('' if m().objects.filter(is_superuser=True).exists() else \
+		'No administrator yet: create one with  make superuser')"
+	$(MANAGE) runserver 127.0.0.1:8000
+
+migrate: $(VENV)/.installed-development
+	$(MANAGE) migrate --no-input
+
+superuser: $(VENV)/.installed-development
+	$(MANAGE) createsuperuser
+
+test: $(VENV)/.installed-test lint checks test-sqlite test-postgresql test-mariadb
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+checks: $(VENV)/.installed-test
+	$(CHECK_ENV) $(MANAGE) check --fail-level WARNING
+	$(CHECK_ENV) $(MANAGE) makemigrations --check --dry-run
+
+test-sqlite: $(VENV)/.installed-test
+	@echo "== tests on SQLite"
+	DATABASE_URL= $(PYTEST)
+
+test-postgresql: $(VENV)/.installed-test
+	@echo "== database tests on PostgreSQL"
+	DATABASE_URL=$(TEST_POSTGRESQL_URL) $(PYTEST) -m database
+
+test-mariadb: $(VENV)/.installed-test
+	@echo "== database tests on MariaDB"
+	DATABASE_URL=$(TEST_MARIADB_URL) $(PYTEST) -m database
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

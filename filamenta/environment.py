@@ -1,0 +1,62 @@
+"""Where configuration comes from, and which settings module it selects.
+
+Every entry point (``manage.py``, WSGI, ASGI, ``passenger_wsgi.py``) calls
+:func:`configure` before Django loads settings, so that a ``.env`` file can
+choose the deployment target as well as fill in its variables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# One object for the whole project: settings import it rather than reading
+# os.environ themselves, so every variable goes through the same casting.
+env = environ.Env()
+
+SETTINGS_BY_TARGET = {
+    "development": "settings.base",
+    "cpanel": "settings.cpanel",
+    "vps": "settings.vps",
+    "docker": "settings.docker",
+    "production": "settings.production",
+}
+
+
+def read_env_file(path: Path | None = None) -> None:
+    """Load ``.env`` into the process environment without overriding it.
+
+    Real environment variables win, so a host's panel or a container's
+    environment can always correct a value left in the file.
+    """
+    path = path or Path(env.str("FILAMENTA_ENV_FILE", default=str(BASE_DIR / ".env")))
+    if path.is_file():
+        env.read_env(str(path), overwrite=False)
+
+
+def settings_module_for(environ_: os._Environ[str] | dict[str, str]) -> str:
+    """Name the settings module: DJANGO_SETTINGS_MODULE, else DEPLOYMENT_TARGET."""
+    explicit = environ_.get("DJANGO_SETTINGS_MODULE")
+    if explicit:
+        return explicit
+    target = environ_.get("DEPLOYMENT_TARGET", "").strip().lower() or "development"
+    try:
+        return SETTINGS_BY_TARGET[target]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"DEPLOYMENT_TARGET={environ_['DEPLOYMENT_TARGET']!r} is not a deployment "
+            f"target; use one of: {', '.join(SETTINGS_BY_TARGET)}."
+        ) from None
+
+
+def configure() -> str:
+    """Read ``.env`` and set DJANGO_SETTINGS_MODULE; return the module chosen."""
+    read_env_file()
+    module = settings_module_for(os.environ)
+    os.environ["DJANGO_SETTINGS_MODULE"] = module
+    return module

@@ -1,0 +1,146 @@
+"""Everything Filamenta needs, with defaults that run on a laptop with nothing installed.
+
+Hosts override only what differs, in their own module. Every value comes
+through the one ``env`` object, so a ``.env`` file and the real environment
+are read the same way everywhere.
+"""
+
+from pathlib import Path
+
+from filamenta.database import database_from_env
+from filamenta.environment import BASE_DIR, env
+from filamenta.logging_config import logging_config
+
+# PATHS
+# ------------------------------------------------------------------------------
+# instance/ holds what the site writes at run time (SQLite, file cache, logs):
+# it lives outside any web root, and hosts may move it with INSTANCE_DIR.
+INSTANCE_DIR = Path(env.str("INSTANCE_DIR", default=str(BASE_DIR / "instance")))
+
+# GENERAL
+# https://docs.djangoproject.com/en/5.2/ref/settings/#core-settings
+# ------------------------------------------------------------------------------
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Development only: hardened.py refuses to start without DJANGO_SECRET_KEY.
+SECRET_KEY = env.str(
+    "DJANGO_SECRET_KEY", default="django-insecure-development-key-never-used-in-production"
+)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+DEPLOYMENT_TARGET = "development"
+
+# APPS
+# https://docs.djangoproject.com/en/5.2/ref/settings/#installed-apps
+# ------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "apps.users",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "filamenta.urls"
+WSGI_APPLICATION = "filamenta.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# TEMPLATES
+# https://docs.djangoproject.com/en/5.2/ref/settings/#templates
+# ------------------------------------------------------------------------------
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# DATABASES
+# https://docs.djangoproject.com/en/5.2/ref/settings/#databases
+# ------------------------------------------------------------------------------
+# DATABASE_URL, else DB_TYPE and DB_*, else instance/db.sqlite3.
+DATABASES = {"default": database_from_env(env, instance_dir=INSTANCE_DIR)}
+
+# CACHES, SESSIONS AND RATE LIMITS
+# https://docs.djangoproject.com/en/5.2/topics/cache/
+# ------------------------------------------------------------------------------
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database so every worker process sees the same ones.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# AUTHENTICATION
+# https://docs.djangoproject.com/en/5.2/ref/settings/#auth
+# ------------------------------------------------------------------------------
+AUTH_USER_MODEL = "users.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# INTERNATIONALISATION
+# https://docs.djangoproject.com/en/5.2/topics/i18n/
+# ------------------------------------------------------------------------------
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en-us")
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# STATIC AND MEDIA FILES
+# https://docs.djangoproject.com/en/5.2/howto/static-files/
+# ------------------------------------------------------------------------------
+# Relative URLs, so that a site mounted under a sub-path (APPLICATION_ROOT or
+# the server's SCRIPT_NAME) gets the prefix on every asset.
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(INSTANCE_DIR / "media")))
+# Whitenoise matches request paths after the server strips the mount point.
+WHITENOISE_STATIC_PREFIX = "/static/"
+
+# SUB-PATH MOUNTING
+# https://docs.djangoproject.com/en/5.2/ref/settings/#force-script-name
+# ------------------------------------------------------------------------------
+# Set APPLICATION_ROOT (e.g. /filamenta) when the site is not at the domain root.
+APPLICATION_ROOT = "/" + env.str("APPLICATION_ROOT", default="").strip("/")
+if APPLICATION_ROOT != "/":
+    FORCE_SCRIPT_NAME = APPLICATION_ROOT
+    SESSION_COOKIE_PATH = APPLICATION_ROOT + "/"
+    CSRF_COOKIE_PATH = APPLICATION_ROOT + "/"
+
+# EMAIL
+# https://docs.djangoproject.com/en/5.2/topics/email/
+# ------------------------------------------------------------------------------
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+
+# LOGGING
+# https://docs.djangoproject.com/en/5.2/topics/logging/
+# ------------------------------------------------------------------------------
+# stderr by default; LOG_FILE for hosts that lose stderr (see settings.cpanel).
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_FILE = env.str("LOG_FILE", default="")
+LOGGING = logging_config(level=LOG_LEVEL, file=LOG_FILE)

@@ -1,0 +1,21 @@
+"""Shared cPanel hosting: Phusion Passenger, MySQL from the panel, no Redis, stderr often lost.
+
+What this host has: a MySQL/MariaDB database created in the panel (DB_TYPE=mysql
+and DB_* fields, or DATABASE_URL), a writable home directory, TLS handled by
+the panel. What it lacks: Redis of our own, a reliable stderr, a compiler for
+mysqlclient (PyMySQL stands in, see requirements/cpanel.txt).
+"""
+
+from filamenta.logging_config import logging_config
+
+from .hardened import *  # noqa: F403
+from .hardened import INSTANCE_DIR, LOG_LEVEL, env
+
+DEPLOYMENT_TARGET = "cpanel"
+
+# LOGGING
+# ------------------------------------------------------------------------------
+# Passenger's stderr.log is not always kept or readable from the panel, so log
+# to a file under instance/ as well unless LOG_FILE says otherwise.
+LOG_FILE = env.str("LOG_FILE", default=str(INSTANCE_DIR / "logs" / "filamenta.log"))
+LOGGING = logging_config(level=LOG_LEVEL, file=LOG_FILE)

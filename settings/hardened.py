@@ -1,0 +1,48 @@
+"""Production-grade defaults shared by every public deployment.
+
+cpanel, vps, docker and production inherit this module, so none of them can
+start with a development secret, an open ALLOWED_HOSTS or cookies sent over
+plain HTTP. It is not a target of its own: each host adds what it has.
+"""
+
+from .base import *  # noqa: F403
+from .base import env
+
+# GENERAL
+# ------------------------------------------------------------------------------
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# No default: a deployment must never share the development key.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+
+# SECURITY
+# https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+# ------------------------------------------------------------------------------
+# Hosts that terminate TLS in front and redirect there already set this to false.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+SILENCED_SYSTEM_CHECKS = [
+    "security.W021",  # HSTS preload is an irreversible opt-in for the owner: SECURE_HSTS_PRELOAD
+]
+if not SECURE_SSL_REDIRECT:
+    SILENCED_SYSTEM_CHECKS.append(
+        "security.W008"  # SECURE_SSL_REDIRECT=false: the host in front redirects to HTTPS
+    )
+
+# STATIC FILES
+# https://whitenoise.readthedocs.io/en/stable/django.html
+# ------------------------------------------------------------------------------
+# Hashed names let browsers cache assets for a year; collectstatic builds them.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

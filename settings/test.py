@@ -1,0 +1,26 @@
+"""The test suite's settings: development settings made fast and hermetic.
+
+The database still comes from DATABASE_URL, so the same suite runs on SQLite,
+PostgreSQL and MariaDB (see the Makefile's test targets).
+"""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, INSTANCE_DIR, env
+
+DEPLOYMENT_TARGET = "test"
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-any-deployment"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+# Hashing with the default PBKDF2 dominates the run time of auth tests.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Parallel runs against one shared server (several checkouts, CI beside a
+# developer) each need their own test database.
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and (
+    suffix := env.str("TEST_DB_SUFFIX", default="")
+):
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{suffix}"}
+
+INSTANCE_DIR = INSTANCE_DIR / "test"

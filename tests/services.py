@@ -1,0 +1,33 @@
+"""Reaching the real services the tests need, and refusing to skip them in CI."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+
+def services_required() -> bool:
+    """CI (or REQUIRE_SERVICES=1) turns a missing service into a failure."""
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"} or os.environ.get(
+        "REQUIRE_SERVICES", ""
+    ) in {"1", "true"}
+
+
+def is_listening(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip on a developer's machine without the service; fail in CI."""
+    if is_listening(host, port):
+        return
+    message = f"{name} is not reachable at {host}:{port}"
+    if services_required():
+        pytest.fail(f"{message}, and CI requires it (.ci/ensure-services starts it)")
+    pytest.skip(f"{message}; start it to run this test")
