@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "apps.users",
+    "apps.content",
+    "apps.admin",
 ]
 
 MIDDLEWARE = [
