@@ -3,6 +3,9 @@
 from django.contrib import admin
 from django.urls import path
 
+from filamenta.health import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ are read the same way everywhere.
 
 from pathlib import Path
 
+from filamenta.backend_settings import backend_settings
 from filamenta.database import database_from_env
 from filamenta.environment import BASE_DIR, env
 from filamenta.logging_config import logging_config
@@ -40,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_ratelimit",
+    "filamenta.counters",
     "apps.users",
     "apps.content",
     "apps.admin",
@@ -87,9 +90,21 @@ DATABASES = {"default": database_from_env(env, instance_dir=INSTANCE_DIR)}
 # CACHES, SESSIONS AND RATE LIMITS
 # https://docs.djangoproject.com/en/5.2/topics/cache/
 # ------------------------------------------------------------------------------
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Sessions live in the database so every worker process sees the same ones.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# CACHE_BACKEND=auto|redis|file|memory; Redis from REDIS_URL or REDIS_HOST/PORT/
+# PASSWORD/DB. Development has no Redis unless configured. The tier matrix is in
+# filamenta/backend_settings.py and the README ("Cache, sessions and rate limits").
+# Probed by the module Django loads: an environment module inheriting this one
+# probes with its own Redis default instead (probing here too would probe
+# twice, or refuse a CACHE_BACKEND=redis that the child's default satisfies).
+if __name__ == env.str("DJANGO_SETTINGS_MODULE", default=""):
+    BACKENDS = backend_settings(env=env, instance_dir=INSTANCE_DIR)
+    CACHES = BACKENDS.caches
+    SESSION_ENGINE = BACKENDS.session_engine
+    SESSION_CACHE_ALIAS = BACKENDS.session_cache_alias
+RATELIMIT_USE_CACHE = "ratelimit"
+SILENCED_SYSTEM_CHECKS = [
+    "django_ratelimit.W001",  # knows django-redis only; ours count exactly: tests/backends
+]
 
 # AUTHENTICATION
 # https://docs.djangoproject.com/en/5.2/ref/settings/#auth

@@ -5,7 +5,10 @@ an nginx container in front forwarding X-Forwarded-Proto, stderr collected by
 the engine. What it lacks: a writable image (instance/ is a volume).
 """
 
+from filamenta.backend_settings import backend_settings
+
 from .hardened import *  # noqa: F403
+from .hardened import INSTANCE_DIR, env
 
 DEPLOYMENT_TARGET = "docker"
 
@@ -13,3 +16,12 @@ DEPLOYMENT_TARGET = "docker"
 # ------------------------------------------------------------------------------
 # The compose nginx service sets X-Forwarded-Proto; nothing else reaches gunicorn.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# CACHES, SESSIONS AND RATE LIMITS (filamenta/backend_settings.py, README)
+# ------------------------------------------------------------------------------
+# The compose service `redis` by default (deploy/docker/docker-compose.yml);
+# if it does not answer at start-up, the file store on the instance volume.
+BACKENDS = backend_settings(env=env, instance_dir=INSTANCE_DIR, redis_default_host="redis")
+CACHES = BACKENDS.caches
+SESSION_ENGINE = BACKENDS.session_engine
+SESSION_CACHE_ALIAS = BACKENDS.session_cache_alias

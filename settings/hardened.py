@@ -6,7 +6,7 @@ plain HTTP. It is not a target of its own: each host adds what it has.
 """
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import SILENCED_SYSTEM_CHECKS, env
 
 # GENERAL
 # ------------------------------------------------------------------------------
@@ -31,6 +31,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 SILENCED_SYSTEM_CHECKS = [
+    *SILENCED_SYSTEM_CHECKS,
     "security.W021",  # HSTS preload is an irreversible opt-in for the owner: SECURE_HSTS_PRELOAD
 ]
 if not SECURE_SSL_REDIRECT:

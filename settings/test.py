@@ -4,6 +4,8 @@ The database still comes from DATABASE_URL, so the same suite runs on SQLite,
 PostgreSQL and MariaDB (see the Makefile's test targets).
 """
 
+from filamenta.backend_settings import backend_settings
+
 from .base import *  # noqa: F403
 from .base import DATABASES, INSTANCE_DIR, env
 
@@ -24,3 +26,14 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and (
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{suffix}"}
 
 INSTANCE_DIR = INSTANCE_DIR / "test"
+
+# CACHES, SESSIONS AND RATE LIMITS
+# ------------------------------------------------------------------------------
+# The memory tier whatever the environment says: a file or Redis store would
+# outlive the run and serve one run's cached rows to the next run's fresh
+# database. Counters and sessions are in the test database, rolled back per test.
+# Tests of the other tiers start processes with their own settings (tests/backends).
+BACKENDS = backend_settings(env=env, instance_dir=INSTANCE_DIR, requested="memory")
+CACHES = BACKENDS.caches
+SESSION_ENGINE = BACKENDS.session_engine
+SESSION_CACHE_ALIAS = BACKENDS.session_cache_alias

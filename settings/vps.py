@@ -4,7 +4,10 @@ What this host has: root, a local Redis and database, nginx terminating TLS and
 forwarding X-Forwarded-Proto. What it lacks: nothing the site needs.
 """
 
+from filamenta.backend_settings import backend_settings
+
 from .hardened import *  # noqa: F403
+from .hardened import INSTANCE_DIR, env
 
 DEPLOYMENT_TARGET = "vps"
 
@@ -13,3 +16,12 @@ DEPLOYMENT_TARGET = "vps"
 # ------------------------------------------------------------------------------
 # nginx (deploy/vps/nginx.conf) sets X-Forwarded-Proto and strips any sent by clients.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# CACHES, SESSIONS AND RATE LIMITS (filamenta/backend_settings.py, README)
+# ------------------------------------------------------------------------------
+# Redis on this machine by default (REDIS_URL or REDIS_HOST to change it);
+# if it does not answer at start-up, the file store in CACHE_DIR.
+BACKENDS = backend_settings(env=env, instance_dir=INSTANCE_DIR, redis_default_host="127.0.0.1")
+CACHES = BACKENDS.caches
+SESSION_ENGINE = BACKENDS.session_engine
+SESSION_CACHE_ALIAS = BACKENDS.session_cache_alias

@@ -6,6 +6,7 @@ import secrets
 import pytest
 
 from tests.conftest import run_manage
+from tests.services import require_service
 
 DEPLOYED = ("cpanel", "vps", "docker", "production")
 DATABASE_FOR = {
@@ -23,12 +24,17 @@ PRINT_SETTINGS = (
 
 def deployed_env(clean_env: dict[str, str], target: str) -> dict[str, str]:
     """What an operator would set on that host."""
+    redis = {}
+    if target == "production":  # the fleet requires a Redis that answers at start-up
+        require_service("Redis", "127.0.0.1", 6379)
+        redis = {"REDIS_URL": "redis://127.0.0.1:6379/15"}
     return {
         **clean_env,
         "DEPLOYMENT_TARGET": target,
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "www.example.com,example.com",
         "DATABASE_URL": DATABASE_FOR[target][0],
+        **redis,
     }
 
 

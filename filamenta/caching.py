@@ -1,0 +1,131 @@
+"""``@cached``: memoise a function in the site cache, invalidated when its models change.
+
+    @cached(timeout=300, depends_on=("users.User",))
+    def user_display_name(*, user_id: int) -> str: ...
+
+    user_display_name.invalidate()   # forget every result of this function
+
+The key holds the function's dotted name, its arguments and a version number
+per dependency. Saving or deleting any instance of a ``depends_on`` model bumps
+that model's version, so every result that depended on it is missed from then
+on (and expires by itself); nothing has to know which keys to delete.
+
+The versions live in the "ratelimit" alias, not in "default": it is the one
+alias that is shared by every process and atomic on every tier (on the memory
+tier "default" is per process, and a version bumped there would be invisible
+to the other workers). A version that is missing (evicted, flushed after a
+Redis outage) restarts from the clock, never from a number used before.
+
+The bump also runs when the transaction commits: a result computed by another
+process between the save and the commit saw the old rows and must not survive.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, ParamSpec, TypeVar
+
+from django.core.cache import caches
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+VALUES_ALIAS = "default"
+VERSIONS_ALIAS = "ratelimit"
+_MISS = object()
+
+
+def _version_key(name: str) -> str:
+    return f"cached:version:{name}"
+
+
+def versions_get(*, names: Iterable[str]) -> list[int]:
+    """The current version of each name, creating the missing ones."""
+    store = caches[VERSIONS_ALIAS]
+    keys = [_version_key(n) for n in names]
+    found = store.get_many(keys)
+    for key in keys:
+        if key not in found:
+            store.add(key, time.time_ns(), timeout=None)
+            found[key] = store.get(key, 0)
+    return [found[key] for key in keys]
+
+
+def version_bump(*, name: str) -> None:
+    """Make every result that depended on ``name`` a miss from now on."""
+    store = caches[VERSIONS_ALIAS]
+    key = _version_key(name)
+    try:
+        store.incr(key)
+    except ValueError:
+        store.add(key, time.time_ns(), timeout=None)
+
+
+def _model_changed(sender: type[models.Model], **kwargs: Any) -> None:
+    name = sender._meta.label_lower
+    version_bump(name=name)
+    transaction.on_commit(
+        functools.partial(version_bump, name=name), using=kwargs.get("using") or "default"
+    )
+
+
+def _watch(label: str) -> None:
+    # A lazy sender ("app_label.Model") lets decorated functions be defined
+    # before the app registry is ready; dispatch_uid keeps one receiver per model.
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _model_changed, sender=label, weak=False, dispatch_uid=f"cached:{label.lower()}"
+        )
+
+
+def _key_part(value: Any) -> str:
+    if isinstance(value, models.Model):
+        return f"<{value._meta.label_lower}:{value.pk!r}>"
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "(" + ",".join(_key_part(v) for v in value) + ")"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{_key_part(v)}" for k, v in sorted(value.items())) + "}"
+    raise TypeError(
+        f"@cached cannot build a key from a {type(value).__name__}: pass str, numbers, "
+        "model instances, or lists, tuples and dicts of them"
+    )
+
+
+def cached(
+    *, timeout: int, depends_on: Iterable[str] = ()
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Memoise in the default cache for ``timeout`` seconds; see the module docstring."""
+    labels = tuple(depends_on)
+    for label in labels:
+        _watch(label)
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        name = f"{func.__module__}.{func.__qualname__}"
+        version_names = (f"function:{name}", *(label.lower() for label in labels))
+
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            versions = versions_get(names=version_names)
+            raw = f"{_key_part(args)}|{_key_part(kwargs)}|{versions}"
+            key = f"cached:{name[-120:]}:{hashlib.sha256(raw.encode()).hexdigest()}"
+            store = caches[VALUES_ALIAS]
+            value = store.get(key, _MISS)
+            if value is _MISS:
+                value = func(*args, **kwargs)
+                store.set(key, value, timeout)
+            return value
+
+        def invalidate() -> None:
+            version_bump(name=f"function:{name}")
+
+        wrapper.invalidate = invalidate  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

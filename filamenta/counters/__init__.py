@@ -1,0 +1,1 @@
+"""Counters in the database: the rate-limit store of the memory tier (see .cache)."""
