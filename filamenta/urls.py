@@ -1,11 +1,19 @@
 """Top-level URLs: Django's admin; each app adds its own below."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
+from apps.admin.views import operations
+from apps.users.views import admin_login
 from filamenta.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Before admin.site.urls: the admin's sign-in under the site's rate limits,
+    # and the operations page inside the admin's chrome and permissions.
+    path("admin/login/", admin_login, name="admin_login"),
+    path("admin/operations/", admin.site.admin_view(operations), name="admin_operations"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("apps.users.urls")),
+    path("", include("apps.content.urls")),
 ]

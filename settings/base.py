@@ -7,6 +7,7 @@ are read the same way everywhere.
 
 from pathlib import Path
 
+from apps.users.settings_from_env import email_settings_from_env, rate_from_env
 from filamenta.backend_settings import backend_settings
 from filamenta.database import database_from_env
 from filamenta.environment import BASE_DIR, env
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_ratelimit",
     "filamenta.counters",
     "apps.users",
@@ -57,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After authentication: the audit history records each change's IP and browser.
+    "apps.admin.request_context.AuditOriginMiddleware",
 ]
 
 ROOT_URLCONF = "filamenta.urls"
@@ -76,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.admin.context_processors.site",
             ],
         },
     },
@@ -110,6 +115,18 @@ SILENCED_SYSTEM_CHECKS = [
 # https://docs.djangoproject.com/en/5.2/ref/settings/#auth
 # ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
+# URL names, not paths, so that a sub-path mount (APPLICATION_ROOT) is honoured.
+LOGIN_URL = "users:login"
+LOGIN_REDIRECT_URL = "users:profile"
+LOGOUT_REDIRECT_URL = "content:home"
+# Sign-in and password-reset limits per IP and per account, as django-ratelimit
+# rates ("10/15m": ten per fifteen minutes); see apps/users/throttle.py.
+LOGIN_RATE_PER_IP = rate_from_env(env, "LOGIN_RATE_PER_IP", default="30/15m")
+LOGIN_RATE_PER_ACCOUNT = rate_from_env(env, "LOGIN_RATE_PER_ACCOUNT", default="10/15m")
+PASSWORD_RESET_RATE_PER_IP = rate_from_env(env, "PASSWORD_RESET_RATE_PER_IP", default="10/h")
+PASSWORD_RESET_RATE_PER_ACCOUNT = rate_from_env(
+    env, "PASSWORD_RESET_RATE_PER_ACCOUNT", default="3/h"
+)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -151,7 +168,9 @@ if APPLICATION_ROOT != "/":
 # EMAIL
 # https://docs.djangoproject.com/en/5.2/topics/email/
 # ------------------------------------------------------------------------------
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# EMAIL_URL (smtp+tls://user:pass@host:587, filemail:///folder, consolemail://);
+# unset prints mail to the console. See apps/users/settings_from_env.py.
+globals().update(email_settings_from_env(env))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 
 # LOGGING

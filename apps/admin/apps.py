@@ -10,3 +10,6 @@ class SiteAdminConfig(AppConfig):
     name = "apps.admin"
     label = "siteadmin"
     verbose_name = "Site administration"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401 - connects the sign-in receivers

@@ -1,0 +1,99 @@
+"""History (read-only), site settings, and Django's groups with audited changes."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
+from django.contrib.auth.models import Group
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+
+from .audited import AuditedMixin, AuditedModelAdmin
+from .models import AuditEntry, SiteSettings
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """History is evidence: it can be read and filtered, never written from here."""
+
+    list_display = ("created_at", "action", "actor_display", "summary", "ip", "target_type")
+    list_filter = ("action", "created_at", "log_entry__content_type")
+    search_fields = ("actor_name", "summary", "ip", "user_agent")
+    list_select_related = ("actor", "log_entry", "log_entry__content_type")
+    date_hierarchy = "created_at"
+    list_per_page = 100
+    fields = (
+        "created_at",
+        "action",
+        "actor",
+        "actor_name",
+        "ip",
+        "user_agent",
+        "summary",
+        "change_link",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="who", ordering="actor_name")
+    def actor_display(self, entry: AuditEntry) -> str:
+        return entry.actor_name or "—"
+
+    @admin.display(description="type", ordering="log_entry__content_type")
+    def target_type(self, entry: AuditEntry) -> str:
+        if entry.log_entry and entry.log_entry.content_type_id:
+            return entry.log_entry.content_type.name
+        return ""
+
+    @admin.display(description="object")
+    def change_link(self, entry: AuditEntry) -> str:
+        if entry.log_entry is None:
+            return "—"
+        return entry.log_entry.object_repr
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(AuditedModelAdmin):
+    list_display = ("site_name", "tagline", "contact_email", "items_per_page", "updated_at")
+    search_fields = ("site_name", "tagline")
+    list_filter = ("updated_at",)
+    readonly_fields = ("updated_at",)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        # There is one row: go straight to it.
+        settings_row = SiteSettings.objects.get_or_create(pk=1)[0]
+        if self.has_view_or_change_permission(request, settings_row):
+            return HttpResponseRedirect(
+                reverse("admin:siteadmin_sitesettings_change", args=[settings_row.pk])
+            )
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SiteSettings | None = None) -> bool:
+        return False
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedMixin, DjangoGroupAdmin):
+    list_display = ("name", "member_count")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Group]:
+        return super().get_queryset(request).annotate(members=Count("user"))
+
+    @admin.display(description="members", ordering="members")
+    def member_count(self, group: Group) -> int:
+        return group.members

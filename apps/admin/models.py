@@ -1,0 +1,97 @@
+"""Audit history and site settings.
+
+Django's ``LogEntry`` already records what was added, changed or deleted in
+the admin, and its object history pages read it. ``AuditEntry`` builds on it:
+for admin changes it points at the ``LogEntry`` and keeps only what Django
+does not (from which IP and browser); for what ``LogEntry`` cannot hold —
+sign-ins, failed sign-ins with no user, sign-outs — it stands alone.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    class Action(models.TextChoices):
+        ADDED = "added", "Added"
+        CHANGED = "changed", "Changed"
+        DELETED = "deleted", "Deleted"
+        PUBLISHED = "published", "Published"
+        SETTINGS = "settings", "Settings changed"
+        LOGIN = "login", "Logged in"
+        LOGIN_FAILED = "login_failed", "Login failed"
+        LOGOUT = "logout", "Logged out"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET = "password_reset", "Password reset requested"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The name at the time, kept when the account is deleted; for a failed
+    # sign-in, the name that was tried.
+    actor_name = models.CharField(max_length=150, blank=True)
+    ip = models.GenericIPAddressField("IP address", null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    log_entry = models.OneToOneField(
+        LogEntry,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit",
+        help_text="Django's record of the change: object, content type and message.",
+    )
+    summary = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "history entry"
+        verbose_name_plural = "history"
+        ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(fields=["action", "-created_at"], name="audit_action_created"),
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_created"),
+            models.Index(fields=["ip", "-created_at"], name="audit_ip_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.summary}" if self.summary else self.action
+
+
+class SiteSettings(models.Model):
+    """The one row of settings a site owner edits in the admin (primary key 1)."""
+
+    site_name = models.CharField(max_length=100, default="Filamenta")
+    tagline = models.CharField(max_length=200, blank=True, default="Notes, pages and posts")
+    contact_email = models.EmailField("contact address", blank=True)
+    items_per_page = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Articles per page in lists (1 to 100).",
+    )
+    feed_items = models.PositiveSmallIntegerField(
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Entries in the RSS feed (1 to 100).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "site settings"
+        verbose_name_plural = "site settings"
+        permissions = [("view_operations", "Can view the operations page")]
+
+    def __str__(self) -> str:
+        return self.site_name
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)

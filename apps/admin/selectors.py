@@ -1,0 +1,73 @@
+"""Reads for the site settings and the operations page."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from typing import Any
+
+import django
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+
+from filamenta.caching import cached
+
+from .models import SiteSettings
+
+
+@cached(timeout=3600, depends_on=("siteadmin.SiteSettings",))
+def site_settings_get() -> SiteSettings:
+    """The settings row, created with defaults on first read; every page reads it."""
+    return SiteSettings.objects.get_or_create(pk=1)[0]
+
+
+def operations_overview() -> dict[str, Any]:
+    """What an operator needs to know about this process, gathered fresh on each call."""
+    from filamenta.backend_status import backend_status
+
+    return {
+        "environment": getattr(settings, "DEPLOYMENT_TARGET", "unknown"),
+        "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE),
+        "debug": settings.DEBUG,
+        "application_root": getattr(settings, "APPLICATION_ROOT", "/"),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "database": _database(),
+        "backends": backend_status(),
+        "health": {"database": _database_health(), "cache": _cache_health()},
+    }
+
+
+def _database() -> dict[str, str]:
+    try:
+        version = ".".join(str(part) for part in connection.get_database_version())
+    except Exception as exc:
+        version = f"unavailable ({exc.__class__.__name__})"
+    return {"vendor": connection.vendor, "name": connection.display_name, "version": version}
+
+
+def _database_health() -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return {"ok": False, "detail": exc.__class__.__name__}
+    return {"ok": True, "detail": f"{(time.perf_counter() - started) * 1000:.1f} ms"}
+
+
+def _cache_health() -> dict[str, Any]:
+    key = f"siteadmin:operations:probe:{os.getpid()}"
+    started = time.perf_counter()
+    try:
+        cache = caches["default"]
+        cache.set(key, "ok", 10)
+        ok = cache.get(key) == "ok"
+        cache.delete(key)
+    except Exception as exc:
+        return {"ok": False, "detail": exc.__class__.__name__}
+    detail = f"{(time.perf_counter() - started) * 1000:.1f} ms"
+    return {"ok": ok, "detail": detail if ok else "written value not read back"}

@@ -1,0 +1,77 @@
+"""Articles in the admin: editors publish anything, authors draft their own."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from apps.admin.audited import AuditedModelAdmin
+
+from .models import Article
+from .services import article_archive, article_publish
+
+PUBLISH_PERMISSION = "content.publish_article"
+
+
+@admin.register(Article)
+class ArticleAdmin(AuditedModelAdmin):
+    list_display = ("title", "kind", "status", "author", "published_at", "updated_at")
+    list_filter = ("status", "kind", ("author", admin.RelatedOnlyFieldListFilter), "published_at")
+    search_fields = ("title", "slug", "author__username", "author__display_name")
+    list_select_related = ("author",)
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ("title",)}
+    autocomplete_fields = ("author",)
+    readonly_fields = ("created_at", "updated_at")
+    actions = ("publish_selected", "archive_selected")
+    list_per_page = 50
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "kind", "body")}),
+        ("Publication", {"fields": ("status", "author", "published_at")}),
+        ("Dates", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
+        queryset = super().get_queryset(request)
+        if request.user.has_perm(PUBLISH_PERMISSION):
+            return queryset
+        # Authors see and edit only what they wrote.
+        return queryset.filter(author=request.user)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm(PUBLISH_PERMISSION):
+            fields += ["status", "author", "published_at"]
+        return fields
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        if not request.user.has_perm(PUBLISH_PERMISSION):
+            actions.pop("publish_selected", None)
+            actions.pop("archive_selected", None)
+        return actions
+
+    def save_model(self, request: HttpRequest, obj: Article, form, change: bool) -> None:
+        if not change and obj.author_id is None:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Publish selected items", permissions=["publish"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        count = 0
+        for article in queryset.exclude(status=Article.Status.PUBLISHED):
+            article_publish(article=article, by=request.user)
+            count += 1
+        self.message_user(request, f"Published {count} item(s).", messages.SUCCESS)
+
+    @admin.action(description="Archive selected items", permissions=["publish"])
+    def archive_selected(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        count = 0
+        for article in queryset.exclude(status=Article.Status.ARCHIVED):
+            article_archive(article=article, by=request.user)
+            count += 1
+        self.message_user(request, f"Archived {count} item(s).", messages.SUCCESS)
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(PUBLISH_PERMISSION)

@@ -1,0 +1,100 @@
+"""Reads for the public site, cached and invalidated whenever any article changes.
+
+The cached values are plain lists and model instances (never querysets), so
+a cache hit runs no query at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+
+from filamenta.caching import cached
+
+from .models import Article
+
+PUBLIC_TIMEOUT = 300
+LISTED_KINDS = (Article.Kind.ARTICLE, Article.Kind.POST)
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    items: list[Article]
+    number: int
+    num_pages: int
+    count: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+
+def _listed():
+    return (
+        Article.objects.filter(status=Article.Status.PUBLISHED, kind__in=LISTED_KINDS)
+        .select_related("author")
+        .order_by("-published_at", "-id")
+    )
+
+
+@cached(timeout=PUBLIC_TIMEOUT, depends_on=("content.Article",))
+def article_list_latest(*, limit: int) -> list[Article]:
+    """The newest published articles and posts (home page, feed)."""
+    return list(_listed()[:limit])
+
+
+@cached(timeout=PUBLIC_TIMEOUT, depends_on=("content.Article",))
+def article_list_page(*, number: int, per_page: int) -> ArticlePage | None:
+    """One page of published articles and posts; None when the page does not exist."""
+    paginator = Paginator(_listed(), per_page, allow_empty_first_page=True)
+    if number < 1 or number > paginator.num_pages:
+        return None
+    page = paginator.page(number)
+    return ArticlePage(
+        items=list(page.object_list),
+        number=number,
+        num_pages=paginator.num_pages,
+        count=paginator.count,
+    )
+
+
+@cached(timeout=PUBLIC_TIMEOUT, depends_on=("content.Article",))
+def article_get_public(*, slug: str) -> Article | None:
+    """A published or archived item by slug; drafts are never cached for the public."""
+    return (
+        Article.objects.filter(
+            slug=slug, status__in=(Article.Status.PUBLISHED, Article.Status.ARCHIVED)
+        )
+        .select_related("author")
+        .first()
+    )
+
+
+def article_get_for_staff(*, slug: str) -> Article | None:
+    """Any item by slug, drafts included: uncached, for staff previews."""
+    return Article.objects.filter(slug=slug).select_related("author").first()
+
+
+@cached(timeout=PUBLIC_TIMEOUT, depends_on=("content.Article",))
+def article_list_sitemap() -> list[tuple[str, object]]:
+    """(slug, last change) of every published item, pages included."""
+    return list(
+        Article.objects.filter(status=Article.Status.PUBLISHED)
+        .order_by("-published_at", "-id")
+        .values_list("slug", "updated_at")
+    )
+
+
+@cached(timeout=PUBLIC_TIMEOUT, depends_on=("content.Article",))
+def article_list_nav_pages() -> list[tuple[str, str]]:
+    """(slug, title) of published pages, for the site's navigation."""
+    return list(
+        Article.objects.filter(status=Article.Status.PUBLISHED, kind=Article.Kind.PAGE)
+        .order_by("title")
+        .values_list("slug", "title")[:8]
+    )

@@ -1,0 +1,40 @@
+"""The public site: home, the article list and one article."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from apps.admin.selectors import site_settings_get
+
+from .selectors import article_get_for_staff, article_get_public, article_list_latest
+from .selectors import article_list_page as select_page
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    articles = article_list_latest(limit=site_settings_get().items_per_page)
+    return render(request, "content/home.html", {"articles": articles})
+
+
+def article_list(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("page") or "1"
+    # A page number is a handful of digits; anything else is a page that does not exist.
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
+        raise Http404("No such page.")
+    page = select_page(number=int(raw), per_page=site_settings_get().items_per_page)
+    if page is None:
+        raise Http404("No such page.")
+    return render(request, "content/article_list.html", {"page": page})
+
+
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    article = article_get_public(slug=slug)
+    if article is None and request.user.is_staff:
+        article = article_get_for_staff(slug=slug)
+    if article is None:
+        raise Http404("No article at this address.")
+    response = render(request, "content/article_detail.html", {"article": article})
+    if not article.is_public:
+        # A draft preview must never land in a shared cache.
+        response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,89 @@
+"""Rate limits for signing in and resetting passwords, per IP and per account.
+
+Counting per IP stops one machine trying many accounts; counting per account
+stops many machines (a botnet) trying one. The counters live in the cache
+named by RATELIMIT_USE_CACHE ("ratelimit"), which every worker shares, and
+are kept by django-ratelimit; this module only adds what a 429 needs: how
+long until the window ends, for the Retry-After header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django_ratelimit.core import get_usage
+
+# Defaults a site can override in settings; "10/15m" is ten per fifteen minutes.
+DEFAULT_RATES = {
+    "LOGIN_RATE_PER_IP": "30/15m",
+    "LOGIN_RATE_PER_ACCOUNT": "10/15m",
+    "PASSWORD_RESET_RATE_PER_IP": "10/h",
+    "PASSWORD_RESET_RATE_PER_ACCOUNT": "3/h",
+}
+
+
+def _rate(name: str) -> str:
+    return getattr(settings, name, DEFAULT_RATES[name])
+
+
+def _post_field(field: str):
+    """A ratelimit key for an account: the submitted name, case-folded and trimmed."""
+
+    def key(group: str, request: HttpRequest) -> str:
+        return str(request.POST.get(field, "")).strip().casefold()[:254]
+
+    return key
+
+
+@dataclass(frozen=True)
+class Rule:
+    group: str
+    key: object
+    rate_setting: str
+
+
+LOGIN_RULES = (
+    Rule("users.login.ip", "ip", "LOGIN_RATE_PER_IP"),
+    Rule("users.login.account", _post_field("username"), "LOGIN_RATE_PER_ACCOUNT"),
+)
+PASSWORD_RESET_RULES = (
+    Rule("users.password_reset.ip", "ip", "PASSWORD_RESET_RATE_PER_IP"),
+    Rule("users.password_reset.account", _post_field("email"), "PASSWORD_RESET_RATE_PER_ACCOUNT"),
+)
+
+
+def throttle_check(*, request: HttpRequest, rules: tuple[Rule, ...]) -> int | None:
+    """Count this POST against every rule; return seconds to wait if any is exceeded.
+
+    Every rule is counted even when an earlier one already refuses, so that a
+    client hammering while limited keeps its own window full.
+    """
+    if request.method != "POST":
+        return None
+    wait = None
+    for rule in rules:
+        usage = get_usage(
+            request,
+            group=rule.group,
+            key=rule.key,
+            rate=_rate(rule.rate_setting),
+            method="POST",
+            increment=True,
+        )
+        if usage is not None and usage["should_limit"]:
+            wait = max(wait or 0, int(usage["time_left"]) or 1)
+    return wait
+
+
+def too_many_requests(request: HttpRequest, *, retry_after: int) -> HttpResponse:
+    """429 with Retry-After and a page a person can read."""
+    response = render(
+        request, "429.html", {"retry_after": retry_after, "retry_minutes": -(-retry_after // 60)},
+        status=429,
+    )  # fmt: skip
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,93 @@
+"""Sign-in, password and profile pages, on Django's auth views.
+
+Django's views already refuse ``next=`` URLs to other hosts
+(``url_has_allowed_host_and_scheme``); these subclasses add rate limits and
+the audit history.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from apps.admin.models import AuditEntry
+from apps.admin.selectors import site_settings_get
+from apps.admin.services import history_record
+
+from .forms import ProfileForm
+from .throttle import LOGIN_RULES, PASSWORD_RESET_RULES, throttle_check, too_many_requests
+
+
+class InvalidFormIs400:
+    """A form sent with errors answers 400, so clients and monitors see the refusal."""
+
+    def form_invalid(self, form) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class LoginView(InvalidFormIs400, auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if wait := throttle_check(request=request, rules=LOGIN_RULES):
+            return too_many_requests(request, retry_after=wait)
+        return super().post(request, *args, **kwargs)
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's own sign-in page, under the same limits as the site's."""
+    if wait := throttle_check(request=request, rules=LOGIN_RULES):
+        return too_many_requests(request, retry_after=wait)
+    return admin.site.login(request)
+
+
+class PasswordResetView(InvalidFormIs400, auth_views.PasswordResetView):
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if wait := throttle_check(request=request, rules=PASSWORD_RESET_RULES):
+            return too_many_requests(request, retry_after=wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        self.extra_email_context = {"site_name": site_settings_get().site_name}
+        # Recorded whether or not the address has an account: the page says
+        # the same either way, so the history must not be the one to tell.
+        history_record(
+            action=AuditEntry.Action.PASSWORD_RESET,
+            actor=self.request.user if self.request.user.is_authenticated else None,
+            actor_name=form.cleaned_data["email"][:150],
+            message="Password reset requested.",
+        )
+        return super().form_valid(form)
+
+
+class PasswordChangeView(InvalidFormIs400, auth_views.PasswordChangeView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        history_record(action=AuditEntry.Action.PASSWORD_CHANGED, actor=self.request.user,
+                       message="Password changed.")  # fmt: skip
+        return response
+
+
+class PasswordResetConfirmView(InvalidFormIs400, auth_views.PasswordResetConfirmView):
+    pass
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Your profile is saved.")
+            return redirect("users:profile")
+        return render(request, "users/profile.html", {"form": form}, status=400)
+    return render(request, "users/profile.html", {"form": form})

@@ -1,0 +1,58 @@
+"""Fixtures and helpers shared by the tests of the three apps (users, content, admin)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import caches
+
+PASSWORD = "a-long-test-password-9"
+
+
+@pytest.fixture(autouse=True)
+def isolated_caches(settings: Any) -> None:
+    """Each test starts with its own rate-limit counters and an empty page cache.
+
+    Counters get a fresh key prefix rather than a flush, so a shared store is
+    never emptied under another test run. The site cache is cleared only when
+    it is this process's own memory; cached results are versioned by the
+    ``cached`` decorator, whose versions start afresh with the test database.
+    """
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:test:{uuid.uuid4().hex}:"
+    cache = caches["default"]
+    if cache.__class__.__name__ == "LocMemCache":
+        cache.clear()
+
+
+@pytest.fixture
+def make_user(django_user_model: Any):
+    def make(username: str = "someone", *, role: str | None = None, **fields: Any):
+        user = django_user_model.objects.create_user(
+            username=username,
+            email=fields.pop("email", f"{username}@example.com"),
+            password=PASSWORD,
+            **fields,
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def editor(make_user: Any):
+    return make_user("edith", role="editor", is_staff=True)
+
+
+@pytest.fixture
+def author(make_user: Any):
+    return make_user("arthur", role="author", is_staff=True)
+
+
+@pytest.fixture
+def administrator(make_user: Any):
+    return make_user("ada", role="administrator", is_staff=True)
