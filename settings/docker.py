@@ -6,9 +6,10 @@ the engine. What it lacks: a writable image (instance/ is a volume).
 """
 
 from filamenta.backend_settings import backend_settings
+from filamenta.proxies import XFF_MIDDLEWARE
 
 from .hardened import *  # noqa: F403
-from .hardened import INSTANCE_DIR, env
+from .hardened import INSTANCE_DIR, MIDDLEWARE, env
 
 DEPLOYMENT_TARGET = "docker"
 
@@ -16,6 +17,11 @@ DEPLOYMENT_TARGET = "docker"
 # ------------------------------------------------------------------------------
 # The compose nginx service sets X-Forwarded-Proto; nothing else reaches gunicorn.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# django-xff: REMOTE_ADDR is the client, not the nginx container, so rate limits and the audit
+# history count people; only the hop we run is trusted in X-Forwarded-For.
+MIDDLEWARE = [XFF_MIDDLEWARE, *MIDDLEWARE]
+XFF_TRUSTED_PROXY_DEPTH = 1
 
 # CACHES, SESSIONS AND RATE LIMITS (filamenta/backend_settings.py, README)
 # ------------------------------------------------------------------------------

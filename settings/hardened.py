@@ -29,6 +29,9 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Health checks come from inside (Docker, a load balancer) over plain HTTP: a
+# redirect to HTTPS would read as "down". Matches with or without APPLICATION_ROOT.
+SECURE_REDIRECT_EXEMPT = [r"(^|/)healthz$"]
 
 SILENCED_SYSTEM_CHECKS = [
     *SILENCED_SYSTEM_CHECKS,

@@ -6,15 +6,33 @@ local to one server that the others could see, so Redis is required.
 """
 
 from filamenta.backend_settings import backend_settings
+from filamenta.pooling import database_pool
+from filamenta.proxies import XFF_MIDDLEWARE, trusted_proxy_depth
 
 from .hardened import *  # noqa: F403
-from .hardened import INSTANCE_DIR, env
+from .hardened import DATABASES, INSTANCE_DIR, MIDDLEWARE, env
 
 DEPLOYMENT_TARGET = "production"
 
 # PROXY
 # ------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# django-xff: REMOTE_ADDR is the client, not the load balancer, so rate limits
+# and the audit history count people; only the TRUSTED_PROXY_DEPTH hops we run
+# are trusted in X-Forwarded-For.
+MIDDLEWARE = [XFF_MIDDLEWARE, *MIDDLEWARE]
+XFF_TRUSTED_PROXY_DEPTH = trusted_proxy_depth(env)
+
+# DATABASE POOL
+# https://docs.djangoproject.com/en/5.2/ref/databases/#postgresql-connection-pool
+# ------------------------------------------------------------------------------
+# Many servers times many workers would exhaust PostgreSQL's max_connections
+# with persistent connections; a small pool per process bounds the total.
+# Django refuses a pool beside CONN_MAX_AGE: the pool keeps connections itself.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = database_pool(env)
 
 # CACHES, SESSIONS AND RATE LIMITS (filamenta/backend_settings.py, README)
 # ------------------------------------------------------------------------------

@@ -5,9 +5,10 @@ forwarding X-Forwarded-Proto. What it lacks: nothing the site needs.
 """
 
 from filamenta.backend_settings import backend_settings
+from filamenta.proxies import XFF_MIDDLEWARE
 
 from .hardened import *  # noqa: F403
-from .hardened import INSTANCE_DIR, env
+from .hardened import INSTANCE_DIR, MIDDLEWARE, env
 
 DEPLOYMENT_TARGET = "vps"
 
@@ -16,6 +17,11 @@ DEPLOYMENT_TARGET = "vps"
 # ------------------------------------------------------------------------------
 # nginx (deploy/vps/nginx.conf) sets X-Forwarded-Proto and strips any sent by clients.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# django-xff: REMOTE_ADDR is the client, not nginx, so rate limits and the audit
+# history count people; only the hop we run is trusted in X-Forwarded-For.
+MIDDLEWARE = [XFF_MIDDLEWARE, *MIDDLEWARE]
+XFF_TRUSTED_PROXY_DEPTH = 1
 
 # CACHES, SESSIONS AND RATE LIMITS (filamenta/backend_settings.py, README)
 # ------------------------------------------------------------------------------

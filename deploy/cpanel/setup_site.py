@@ -1,0 +1,52 @@
+"""Set up or update Filamenta on cPanel without a terminal.
+
+In "Setup Python App", put ``deploy/cpanel/setup_site.py`` in the "Execute
+python script" field and press Run (or, with SSH: ``python deploy/cpanel/setup_site.py``
+inside the app's virtualenv). It applies migrations, collects static files
+and runs Django's deployment checks, printing each step, and stops at the
+first failure with a non-zero exit status.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def main() -> int:
+    """Run migrate, collectstatic and check --deploy as the live site would see them."""
+    # The panel may start scripts anywhere; everything below is relative to the app root.
+    os.chdir(PROJECT_ROOT)
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+
+    from filamenta.environment import configure, read_env_file
+
+    # Same choice of settings as passenger_wsgi.py: .env first, then cpanel.
+    read_env_file()
+    os.environ.setdefault("DEPLOYMENT_TARGET", "cpanel")
+    print(f"Settings: {configure()}", flush=True)
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    steps = (
+        ("migrate", {"interactive": False}),
+        ("collectstatic", {"interactive": False}),
+        ("check", {"deploy": True, "fail_level": "WARNING"}),
+    )
+    for name, options in steps:
+        print(f"== {name}", flush=True)
+        try:
+            call_command(name, **options)
+        except Exception as error:  # the panel shows only what we print
+            print(f"FAILED at {name}: {type(error).__name__}: {error}", flush=True)
+            return 1
+    print("Done. Restart the app (Setup Python App > Restart) to load new code.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,415 @@
+"""Rehearse cPanel: real Apache + Phusion Passenger at /filamenta, MariaDB, no Redis.
+
+This is the stack cPanel's "Setup Python App" runs: Apache's mod_passenger
+loads passenger_wsgi.py from the app root with the app's own Python, mounted
+at a sub-path. Apache here is private (own ServerRoot, PidFile, logs, loopback
+port) and Passenger's update check and telemetry are off. What it shows:
+pages and static files answer under the prefix, an admin login made on one
+process holds on the other, a rate limit counts across processes, and nothing
+was pointed at Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import secrets
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .harness import (
+    LOOPBACK,
+    PROJECT_ROOT,
+    PYTHON,
+    Rehearsal,
+    clean_environment,
+    ensure_debian_packages,
+    free_port,
+    wait_for_port,
+    write_env_file,
+)
+from .services import MARIADB_URL, mariadb_database
+from .site import (
+    admin_login,
+    backends_report,
+    bad_login,
+    create_admin,
+    has_command,
+    is_admin_page,
+    login_rate_per_account,
+)
+from .web import Browser
+
+PREFIX = "/filamenta"
+DATABASE = "filamenta_rehearse_cpanel"
+MODULES = Path("/usr/lib/apache2/modules")
+PACKAGES = {
+    "apache2": "/usr/sbin/apache2",
+    "libapache2-mod-passenger": str(MODULES / "mod_passenger.so"),
+    "passenger": "/usr/sbin/passenger-status",
+}
+
+HTTPD_CONF = """\
+# Private Apache for the rehearsal: nothing here touches /etc/apache2.
+ServerRoot {root}
+ServerName {host}
+Listen {host}:{port}
+PidFile {root}/httpd.pid
+ErrorLog {root}/error.log
+LogLevel warn
+{user_lines}
+LoadModule mpm_event_module {modules}/mod_mpm_event.so
+LoadModule authz_core_module {modules}/mod_authz_core.so
+LoadModule alias_module {modules}/mod_alias.so
+LoadModule dir_module {modules}/mod_dir.so
+LoadModule mime_module {modules}/mod_mime.so
+LoadModule env_module {modules}/mod_env.so
+LoadModule passenger_module {modules}/mod_passenger.so
+TypesConfig /etc/mime.types
+
+PassengerRoot /usr/lib/ruby/vendor_ruby/phusion_passenger/locations.ini
+PassengerDefaultRuby /usr/bin/ruby
+PassengerInstanceRegistryDir {root}/registry
+PassengerLogFile {root}/passenger.log
+# Without these two Passenger calls home at start-up.
+PassengerDisableSecurityUpdateCheck on
+PassengerDisableAnonymousTelemetry on
+# Two processes, as a small cPanel plan gives: the pool never grows past them.
+PassengerMaxPoolSize 2
+PassengerMaxInstancesPerApp 2
+PassengerPreStart http://{host}:{port}{prefix}/
+{passenger_user_lines}
+Alias {prefix} {public}
+<Location {prefix}>
+    PassengerBaseURI {prefix}
+    PassengerAppRoot {app_root}
+    PassengerAppType wsgi
+    PassengerStartupFile passenger_wsgi.py
+    PassengerPython {python}
+    PassengerMinInstances 2
+    # The panel's "Environment variables" become SetEnv lines like this one.
+    SetEnv FILAMENTA_ENV_FILE {env_file}
+</Location>
+<Directory {public}>
+    Options -MultiViews
+    Require all granted
+</Directory>
+"""
+
+
+def passenger_processes(registry: Path) -> dict[str, int]:
+    """{pid: requests processed} for each application process Passenger runs."""
+    result = subprocess.run(
+        ["passenger-status", "--show=xml"],  # noqa: S607
+        env={**os.environ, "PASSENGER_INSTANCE_REGISTRY_DIR": str(registry)},
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    start = result.stdout.find("<?xml")
+    if result.returncode != 0 or start < 0:
+        return {}
+    root = ET.fromstring(result.stdout[start:].encode("iso-8859-1", errors="replace"))  # noqa: S314 - Passenger's own status
+    return {
+        proc.findtext("pid", ""): int(proc.findtext("processed", "0"))
+        for proc in root.iter("process")
+    }
+
+
+def delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {pid: after[pid] - before.get(pid, 0) for pid in after}
+
+
+def rehearse(r: Rehearsal) -> None:
+    if not ensure_debian_packages(r, PACKAGES):
+        return
+    database_url = mariadb_database(r, DATABASE)
+    db = database_url.rsplit("/", 1)[-1]
+    user = MARIADB_URL.split("://", 1)[1].split("@")[0].split(":")[0] or "root"
+
+    root = r.workdir / "apache"
+    public = r.workdir / "public_html"  # the document root Passenger's Alias points at
+    for folder in (root, root / "registry", public):
+        folder.mkdir(parents=True)
+    port = free_port()
+    base = f"http://{LOOPBACK}:{port}{PREFIX}"
+
+    # The form cPanel shows: MySQL credentials as separate fields, and no
+    # DEPLOYMENT_TARGET, which passenger_wsgi.py and setup_site.py default to cpanel.
+    env_file = write_env_file(
+        r.workdir / "site.env",
+        {
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1",
+            "DB_TYPE": "mysql",
+            "DB_NAME": db,
+            "DB_USER": user,
+            "DB_PASSWORD": "",
+            "DB_HOST": LOOPBACK,
+            "DB_PORT": "3306",
+            "APPLICATION_ROOT": PREFIX,
+            "SECURE_SSL_REDIRECT": "false",
+            "INSTANCE_DIR": str(r.workdir / "instance"),
+            "STATIC_ROOT": str(r.workdir / "staticfiles"),
+        },
+    )
+    env = clean_environment(FILAMENTA_ENV_FILE=str(env_file))
+    manage_env = {**env, "DEPLOYMENT_TARGET": "cpanel"}
+
+    setup = r.run("setup_site", [PYTHON, "deploy/cpanel/setup_site.py"], env=env, timeout=240)
+    r.require(
+        "deploy/cpanel/setup_site.py migrates, collects static files and checks",
+        setup.returncode == 0 and "Done." in setup.stdout,
+        (setup.stdout + setup.stderr)[-1500:],
+    )
+    admin = create_admin(r, manage_env)
+    if has_command(r, manage_env, "seed_demo"):
+        seeded = r.manage(
+            "seed_demo", "seed_demo", "--users", "3", "--articles", "5", env=manage_env
+        )
+        r.check("seed_demo fills the site", seeded.returncode == 0, seeded.stderr[-800:])
+    else:
+        r.waiting("seed_demo fills the site", "apps: manage.py seed_demo")
+
+    running_as_root = os.geteuid() == 0
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    conf = root / "httpd.conf"
+    conf.write_text(
+        HTTPD_CONF.format(
+            root=root,
+            host=LOOPBACK,
+            port=port,
+            modules=MODULES,
+            prefix=PREFIX,
+            public=public,
+            app_root=PROJECT_ROOT,
+            python=PYTHON,
+            env_file=env_file,
+            # As root, Apache's workers need an account to become; Passenger
+            # would run the app as "nobody", who cannot read a virtualenv
+            # under /root, so it keeps the account that owns the checkout.
+            user_lines="User daemon\nGroup daemon" if running_as_root else "",
+            passenger_user_lines=(
+                f"PassengerUserSwitching off\nPassengerDefaultUser {me}\nPassengerDefaultGroup {me}"
+                if running_as_root
+                else ""
+            ),
+        )
+    )
+    syntax = r.run("apache-configtest", ["apache2", "-f", str(conf), "-t"], env=env)
+    r.require("Apache accepts the configuration", syntax.returncode == 0, syntax.stderr[-800:])
+
+    seen_pids: set[str] = set()
+
+    def stop_leftover_apps() -> None:
+        # Apache stops Passenger, which stops the app; anything still there is ours.
+        time.sleep(1)
+        for pid in seen_pids:
+            try:
+                os.kill(int(pid), 9)
+                print(f"  stopped a leftover application process {pid}")
+            except (ProcessLookupError, ValueError):
+                pass
+
+    r.defer("application processes", stop_leftover_apps)
+    apache = r.start("apache", ["apache2", "-f", str(conf), "-DFOREGROUND"], env=env)
+    r.require(
+        f"Apache + Passenger listen on {LOOPBACK}:{port}",
+        wait_for_port(port, timeout=30, process=apache),
+        r.log_tail("apache") + "\n" + (root / "error.log").read_text()[-800:]
+        if (root / "error.log").exists()
+        else "",
+    )
+
+    registry = root / "registry"
+    deadline = time.monotonic() + 90
+    processes: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        # PassengerPreStart fires shortly after start-up; a request spawns at once.
+        Browser(base, host="localhost").get("/healthz", timeout=60)
+        processes = passenger_processes(registry)
+        seen_pids.update(processes)
+        if len(processes) >= 2:
+            break
+        time.sleep(1)
+    passenger_log = root / "passenger.log"
+    r.require(
+        "Passenger runs two application processes",
+        len(processes) == 2,
+        f"saw {processes}; passenger.log:\n"
+        + (passenger_log.read_text()[-1500:] if passenger_log.exists() else ""),
+    )
+
+    anonymous = Browser(base, host="localhost")
+    home = anonymous.get("/")
+    if home.status == 404:
+        r.waiting(f"home page answers at {PREFIX}/", "apps: the content home view at /")
+    else:
+        r.check(f"home page answers at {PREFIX}/", home.status == 200, f"status {home.status}")
+
+    redirect = anonymous.get("/admin/")
+    r.check(
+        "redirects carry the prefix",
+        redirect.status == 302 and redirect.header("Location").startswith(f"{PREFIX}/admin/login/"),
+        f"{redirect.status} Location={redirect.header('Location')!r}",
+    )
+    login_page = anonymous.get("/admin/login/")
+    stylesheets = [
+        part.split('"', 1)[0] for part in login_page.text.split('rel="stylesheet" href="')[1:]
+    ]
+    r.check(
+        "asset URLs in pages carry the prefix",
+        bool(stylesheets) and all(s.startswith(f"{PREFIX}/static/") for s in stylesheets),
+        f"stylesheets: {stylesheets}",
+    )
+    if stylesheets:
+        css = anonymous.get(f"http://{LOOPBACK}:{port}{stylesheets[0]}")
+        r.check(
+            "static files answer under the prefix (whitenoise)",
+            css.status == 200 and css.header("Content-Type").startswith("text/css"),
+            f"{stylesheets[0]} -> {css.status} {css.header('Content-Type')}",
+        )
+    csrf_cookie = next((c for c in anonymous.set_cookie_lines if c.startswith("csrftoken=")), "")
+    r.check(
+        "cookies are scoped to the prefix and Secure",
+        f"Path={PREFIX}/" in csrf_cookie and "Secure" in csrf_cookie,
+        csrf_cookie or "no csrftoken cookie",
+    )
+
+    # An admin login made on one process holds on the other.
+    staff = Browser(base, host="localhost")
+    signed_in = admin_login(staff, admin, PREFIX)
+    r.check(
+        "the admin login succeeds",
+        signed_in.status == 302 and signed_in.header("Location") == f"{PREFIX}/admin/",
+        f"{signed_in.status} Location={signed_in.header('Location')!r}",
+    )
+    session_cookie = next((c for c in staff.set_cookie_lines if c.startswith("sessionid=")), "")
+    r.check(
+        "the session cookie is scoped to the prefix",
+        f"Path={PREFIX}/" in session_cookie,
+        session_cookie or "no sessionid cookie",
+    )
+    both_served = False
+    all_signed_in = True
+    for burst in (8, 16, 24):
+        before = passenger_processes(registry)
+        with ThreadPoolExecutor(max_workers=burst) as pool:
+            pages = list(pool.map(lambda _: staff.get("/admin/"), range(burst)))
+        served = delta(before, passenger_processes(registry))
+        seen_pids.update(served)
+        all_signed_in = all(is_admin_page(p) for p in pages)
+        both_served = len([n for n in served.values() if n > 0]) == 2
+        if both_served or not all_signed_in:
+            break
+    r.check(
+        "the admin login holds on both processes",
+        both_served and all_signed_in,
+        f"requests per process {served}; all signed in: {all_signed_in}",
+    )
+
+    # A rate limit counts across processes.
+    limit = login_rate_per_account(r, manage_env)
+    if limit is None:
+        r.waiting("the sign-in rate limit counts across processes", "apps: LOGIN_RATE_PER_ACCOUNT")
+    else:
+        rate_limit_across_processes(r, base, registry, limit, seen_pids)
+
+    # Nothing probed Redis: none is configured, and the site says so.
+    report = backends_report(r, manage_env)
+    if report is None:
+        r.waiting("no Redis configured (manage.py backends --json)", "backends: manage.py backends")
+    else:
+        redis = report.get("redis", {})
+        r.check(
+            "no Redis configured (manage.py backends --json)",
+            redis.get("configured") is False and redis.get("state") == "not configured",
+            f"redis: {redis}",
+        )
+    health = anonymous.get("/healthz")
+    if health.status == 404:
+        r.waiting("/healthz under Passenger reports no Redis", "backends: GET /healthz")
+    else:
+        try:
+            import json
+
+            redis = json.loads(health.text).get("redis", {})
+        except ValueError:
+            redis = {"unparsed": health.text[:200]}
+        r.check(
+            "/healthz under Passenger reports no Redis",
+            health.status == 200 and redis.get("configured") is False,
+            f"{health.status} redis: {redis}",
+        )
+
+    errors = (
+        [
+            line
+            for line in (root / "error.log").read_text().splitlines()
+            if "[error]" in line.lower()
+        ]
+        if (root / "error.log").exists()
+        else []
+    )
+    r.check("Apache logged no errors", not errors, "\n".join(errors[-5:]))
+
+
+def rate_limit_across_processes(
+    r: Rehearsal, base: str, registry: Path, limit: int, seen_pids: set[str]
+) -> None:
+    """Wrong passwords for one account, two at a time, until the site says 429.
+
+    Each Passenger process takes one request at a time, so each concurrent
+    pair lands on both. If each process counted alone, neither would refuse
+    before it had seen ``limit`` attempts itself.
+    """
+    attacker = Browser(base, host="localhost")
+    username = f"victim-{secrets.token_hex(3)}"
+    first = bad_login(attacker, username, PREFIX)  # also fetches the CSRF token
+    if first.status == 404:
+        r.waiting("the sign-in rate limit counts across processes", "apps: /accounts/login/")
+        return
+    token = attacker.cookies.get("csrftoken", "")
+    referer = attacker.url("/accounts/login/")
+    attempts, refused = 1, first.status == 429
+    before = passenger_processes(registry)
+    while not refused and attempts < 3 * limit:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(
+                pool.map(
+                    lambda _: attacker.post(
+                        "/accounts/login/",
+                        {"csrfmiddlewaretoken": token, "username": username, "password": "nope"},
+                        headers={"Referer": referer},
+                    ),
+                    range(2),
+                )
+            )
+        attempts += 2
+        unexpected = [a.status for a in answers if a.status not in (200, 429)]
+        if unexpected:
+            r.check("wrong passwords get a form or a 429", False, f"statuses {unexpected}")
+            return
+        refused = any(a.status == 429 for a in answers)
+    per_process = delta(before, passenger_processes(registry))
+    seen_pids.update(per_process)
+    r.check(
+        f"the sign-in rate limit ({limit} per account) counts across processes",
+        refused and max(per_process.values(), default=0) <= limit and len(per_process) == 2,
+        f"429 after {attempts} attempts (limit {limit}); attempts per process {per_process}",
+    )
+
+
+def main() -> int:
+    with Rehearsal("cpanel", budget=int(os.environ.get("REHEARSE_BUDGET", "420"))) as r:
+        rehearse(r)
+    return r.exit_code()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
