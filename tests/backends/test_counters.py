@@ -1,0 +1,71 @@
+"""Rate-limit counters are shared by every process and exact, on every tier."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.cache import caches
+from django.db import connections
+
+from tests.backends.helpers import run_worker, tier_env
+
+WORKERS, PER_WORKER = 8, 250
+
+
+@pytest.mark.parametrize("tier", ["redis", "file", "memory"])
+def test_eight_processes_count_exactly(tier, clean_env, tmp_path, request):
+    redis_url = request.getfixturevalue("redis_server").url if tier == "redis" else ""
+    env = tier_env(clean_env, tmp_path, tier, redis_url)
+    run_worker("migrate", env=env)
+
+    total, failures = run_worker("count", str(PER_WORKER), str(WORKERS), env=env).split()
+
+    assert failures == "0"
+    assert int(total) == WORKERS * PER_WORKER
+
+
+@pytest.mark.database
+@pytest.mark.django_db(transaction=True)
+def test_database_counters_are_exact_under_concurrent_connections():
+    """The memory tier's counters on this run's server database (PostgreSQL, MariaDB)."""
+    if connections["default"].vendor == "sqlite":
+        pytest.skip("in-memory test SQLite locks whole tables; the 8-process test covers files")
+    store = caches["ratelimit"]
+    key = "tests:threads"
+    errors = []
+
+    def count() -> None:
+        try:
+            for _ in range(50):
+                if not store.add(key, 1, 300):
+                    store.incr(key)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=count) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert store.get(key) == 200
+
+
+@pytest.mark.django_db
+def test_database_counters_follow_the_cache_contract():
+    store = caches["ratelimit"]
+    assert store.add("k", 5, 300) is True
+    assert store.add("k", 9, 300) is False
+    assert store.incr("k", 3) == 8
+    assert store.get_many(["k", "absent"]) == {"k": 8}
+    with pytest.raises(ValueError, match="not found"):
+        store.incr("absent")
+    store.set("expired", 1, 0)  # timeout 0: expired at once
+    assert store.get("expired") is None
+    assert store.add("expired", 2, 300) is True  # an expired counter can be added again
+    with pytest.raises(TypeError, match="integers only"):
+        store.set("text", "hello")

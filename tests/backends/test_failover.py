@@ -1,0 +1,67 @@
+"""Redis dies after start-up: requests keep working, the breaker opens, then lets Redis back
+in within seconds, and nothing written or deleted during the outage is served stale."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+from django.core.cache import cache, caches
+from django.test import override_settings
+
+from filamenta.backend_settings import CACHED_DB, _redis_caches
+from filamenta.circuit_breaker import circuit_breaker_state
+from filamenta.failover_cache import breaker_name
+
+
+def wait_for_state(name: str, wanted: str, seconds: float = 15) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        cache.get("tests:poke")  # the breaker only moves when the cache is used
+        state = circuit_breaker_state(name)
+        if state == wanted:
+            return state
+        time.sleep(0.1)
+    return circuit_breaker_state(name)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_redis_killed_mid_test(redis_server, client, caplog):
+    caplog.set_level(logging.DEBUG, logger="filamenta.backends")
+    redis_caches = _redis_caches(redis_server.url, 0.3)
+    name = breaker_name(redis_server.url)
+    with override_settings(
+        CACHES=redis_caches,
+        SESSION_ENGINE=CACHED_DB,
+        SESSION_CACHE_ALIAS="sessions",
+        ROOT_URLCONF="tests.backends.urls",
+    ):
+        assert client.get("/visit").json() == {"visits": 1, "cached": 1}
+        cache.set("tests:changed", "before the outage")
+        cache.set("tests:deleted", "before the outage")
+        assert circuit_breaker_state(name) == "closed"
+
+        redis_server.kill()
+        during = [client.get("/visit") for _ in range(10)]
+        assert [r.status_code for r in during] == [200] * 10
+        assert during[-1].json()["visits"] == 11  # sessions kept working, from the database
+        assert circuit_breaker_state(name) == "open"
+        cache.set("tests:changed", "during the outage")
+        cache.delete("tests:deleted")
+        assert caches["ratelimit"].add("tests:counted", 1, 60)  # counters: DB fallback
+
+        # The same data directory: Redis comes back holding the values from
+        # before the outage, which are now stale.
+        redis_server.start()
+        assert wait_for_state(name, "closed") == "closed"
+
+        assert cache.get("tests:changed") != "before the outage"
+        assert cache.get("tests:deleted") is None
+        assert client.get("/visit").json() == {"visits": 12, "cached": 12}
+
+    opened = [r for r in caplog.records if "circuit open" in r.getMessage()]
+    closed = [r for r in caplog.records if "circuit closed" in r.getMessage()]
+    assert [r.levelname for r in opened] == ["WARNING"]
+    assert [r.levelname for r in closed] == ["INFO"]
