@@ -21,6 +21,7 @@ help:
 	@echo "make run     serve the site on http://127.0.0.1:8000 (SQLite, no other service)"
 	@echo "make test    lint, checks and the whole test suite on SQLite, PostgreSQL and MariaDB"
 	@echo "make format  apply ruff's formatting and safe fixes"
+	@echo "make bench   load tests and cache benchmarks, report in bench/results (QUICK=1: minutes)"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is required: apt-get install python3 python3-venv"; exit 1; }
@@ -31,7 +32,7 @@ $(VENV)/.installed-development: $(PY) requirements/base.txt requirements/develop
 	$(PIP) install -r requirements/development.txt
 	@touch $@
 
-$(VENV)/.installed-test: $(PY) $(wildcard requirements/*.txt) | system-deps
+$(VENV)/.installed-test: $(PY) $(wildcard requirements/*.txt) | system-deps bench-system-deps
 	$(PIP) install -r requirements/test.txt
 	@touch $@
 
@@ -87,3 +88,34 @@ test-mariadb: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+
+# BENCHMARKS (README.md, "Benchmarks")
+# ------------------------------------------------------------------------------
+# `make bench` runs every benchmark and writes bench/results/<date>.md with charts;
+# `make bench QUICK=1` is the same in a few minutes. Heavy: run it on an idle machine.
+.PHONY: bench bench-system-deps
+BENCH_PROFILE := $(if $(filter 1 yes true,$(QUICK)),quick,full)
+
+$(VENV)/.installed-bench: $(PY) requirements/base.txt requirements/vps.txt requirements/bench.txt | system-deps bench-system-deps
+	$(PIP) install -r requirements/bench.txt
+	@touch $@
+
+bench: $(VENV)/.installed-bench
+	$(PY) -m bench.run --profile $(BENCH_PROFILE)
+
+# wrk (raw HTTP throughput) and redis-server (the benchmark starts its own) are Debian packages.
+bench-system-deps:
+	@if command -v wrk >/dev/null && command -v redis-server >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing wrk and redis-server for the benchmarks (apt-get)"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk redis-server; \
+	else \
+		echo "The benchmarks need wrk and redis-server: sudo apt-get install wrk redis-server"; \
+		exit 1; \
+	fi
+
+# `make bench-backends`: cache tiers beside Django's caches, probe times, failover
+# latency (bench/backends.py). A few minutes; starts its own redis-server.
+.PHONY: bench-backends
+bench-backends: $(VENV)/.installed-test
+	$(PY) -m bench.backends

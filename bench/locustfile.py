@@ -1,0 +1,146 @@
+"""Locust scenarios: anonymous readers, an editor in the admin, a brute-force login.
+
+``make bench`` runs them headless against gunicorn for each tier. By hand, against
+a running site with an editor account:
+
+    BENCH_EDITOR_USERNAME=... BENCH_EDITOR_PASSWORD=... .venv/bin/locust \
+        -f bench/locustfile.py --headless -u 20 -r 5 -t 60s --host http://127.0.0.1:8000
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from pathlib import Path
+
+from locust import HttpUser, between, constant, task
+
+# Locust puts only this file's folder on sys.path; the helpers live in the package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.pages import admin_links, article_paths_from_sitemap, csrf_token
+
+LOGIN_PATH = "/accounts/login/"
+ADMIN_LOGIN_PATH = "/admin/login/"
+# Answers a brute-forcer should get: the form again, or a refusal once limited.
+LOGIN_REFUSALS = {200, 403, 429}
+# The brute-forcer claims another address (a documentation one, RFC 5737) in the
+# header the VPS settings trust from nginx: limited per IP, it must not lock the
+# editor, who signs in from 127.0.0.1, out of the admin. Only a header: every
+# request still goes to loopback.
+BRUTE_FORCER_ADDRESS = "203.0.113.7"
+
+_article_paths: list[str] = []
+
+
+def article_paths(user: HttpUser) -> list[str]:
+    """Every published article, read once per Locust process from the sitemap."""
+    if not _article_paths:
+        with user.client.get("/sitemap.xml", name="/sitemap.xml", catch_response=True) as response:
+            paths = article_paths_from_sitemap(response.text) if response.ok else []
+            if not paths:
+                response.failure("the sitemap lists no article")
+                return ["/articles/"]
+            _article_paths.extend(paths)
+    return _article_paths
+
+
+class Reader(HttpUser):
+    """An anonymous visitor: the home page, the list, articles, now and then the feed."""
+
+    weight = 10
+    wait_time = between(0.1, 0.5)
+
+    @task(3)
+    def home(self) -> None:
+        self.client.get("/", name="/")
+
+    @task(2)
+    def article_list(self) -> None:
+        self.client.get("/articles/", name="/articles/")
+
+    @task(6)
+    def article(self) -> None:
+        self.client.get(random.choice(article_paths(self)), name="/articles/<slug>/")  # noqa: S311
+
+    @task(1)
+    def feed(self) -> None:
+        self.client.get("/feed/", name="/feed/")
+
+
+class Editor(HttpUser):
+    """A signed-in editor moving between the admin's article list, search and forms."""
+
+    fixed_count = 1
+    wait_time = between(0.5, 1.5)
+    change_links: list[str]
+
+    def on_start(self) -> None:
+        self.change_links = []
+        page = self.client.get(ADMIN_LOGIN_PATH, name=ADMIN_LOGIN_PATH)
+        with self.client.post(
+            ADMIN_LOGIN_PATH,
+            data={
+                "username": os.environ.get("BENCH_EDITOR_USERNAME", "editor"),
+                "password": os.environ.get("BENCH_EDITOR_PASSWORD", ""),
+                "csrfmiddlewaretoken": csrf_token(page.text),
+                "next": "/admin/",
+            },
+            headers={"Referer": self.host + ADMIN_LOGIN_PATH},
+            name=f"{ADMIN_LOGIN_PATH} [editor signs in]",
+            catch_response=True,
+        ) as response:
+            # A successful sign-in redirects into the admin; the form again means refused.
+            if ADMIN_LOGIN_PATH in response.url:
+                response.failure("the editor could not sign in")
+
+    @task(2)
+    def article_changelist(self) -> None:
+        page = self.client.get("/admin/content/article/", name="/admin/content/article/")
+        self.change_links = admin_links(page.text, pattern=r"/admin/content/article/\d+/change/")
+
+    @task(1)
+    def search(self) -> None:
+        self.client.get("/admin/content/article/?q=the", name="/admin/content/article/?q=")
+
+    @task(2)
+    def change_form(self) -> None:
+        if self.change_links:
+            self.client.get(
+                random.choice(self.change_links),  # noqa: S311
+                name="/admin/content/article/<id>/change/",
+            )
+
+
+class BruteForcer(HttpUser):
+    """Guesses passwords as fast as it is answered; the rate limit should turn it away."""
+
+    fixed_count = 1
+    wait_time = constant(0.2)
+    claimed = {"X-Forwarded-For": BRUTE_FORCER_ADDRESS}
+
+    @task
+    def guess(self) -> None:
+        page = self.client.get(LOGIN_PATH, name=LOGIN_PATH, headers=self.claimed)
+        if page.status_code != 200:
+            return
+        with self.client.post(
+            LOGIN_PATH,
+            data={
+                "username": "admin",
+                "password": f"guess-{random.getrandbits(32)}",
+                "csrfmiddlewaretoken": csrf_token(page.text),
+            },
+            headers={"Referer": self.host + LOGIN_PATH, **self.claimed},
+            name=f"{LOGIN_PATH} [wrong password]",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code in LOGIN_REFUSALS:
+                if response.status_code != 200:
+                    # Counted apart, so the report shows how soon the limit bites.
+                    response.request_meta["name"] = f"{LOGIN_PATH} [rate-limited]"
+                response.success()
+            else:
+                response.failure(f"a wrong password got {response.status_code}")

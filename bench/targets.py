@@ -1,0 +1,124 @@
+"""The targets of issue 6, checked against a run's results.
+
+Pure functions over the results dict the runner builds, so the verdicts
+(and the report that states them) are tested without running any load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+TIERS = ("redis", "file", "memory")
+CACHED_VS_CEILING = 0.70
+CACHED_VS_UNCACHED = 3.0
+FILE_VS_REDIS = 2.0
+OUTAGE_P99_FACTOR = 3.0
+WORKER_RSS_MB = 80.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    target: str
+    scope: str
+    measured: str
+    met: bool | None  # None: not measured in this run
+
+    @property
+    def label(self) -> str:
+        return {True: "met", False: "MISSED", None: "not measured"}[self.met]
+
+
+def _rps(results: dict[str, Any], tier: str, page: str) -> float | None:
+    load = results.get("http", {}).get(tier, {}).get(page)
+    return load["rps"] if load else None
+
+
+def evaluate(results: dict[str, Any]) -> list[Verdict]:
+    """One verdict per target and tier, in the order the issue states them."""
+    verdicts: list[Verdict] = []
+    for tier in TIERS:
+        cached = _rps(results, tier, "cached article")
+        ceiling = _rps(results, tier, "minimal view")
+        uncached = _rps(results, tier, "uncached article")
+        if cached is not None and ceiling:
+            share = cached / ceiling
+            verdicts.append(
+                Verdict(
+                    "cached article ≥ 70 % of the minimal-view ceiling",
+                    tier,
+                    f"{share:.0%} ({cached:,.0f} of {ceiling:,.0f} req/s)",
+                    share >= CACHED_VS_CEILING,
+                )
+            )
+        else:
+            verdicts.append(Verdict("cached article ≥ 70 % of the ceiling", tier, "—", None))
+        if cached is not None and uncached:
+            factor = cached / uncached
+            verdicts.append(
+                Verdict(
+                    "cached article ≥ 3x the uncached article",
+                    tier,
+                    f"{factor:.1f}x ({cached:,.0f} vs {uncached:,.0f} req/s)",
+                    factor >= CACHED_VS_UNCACHED,
+                )
+            )
+        else:
+            verdicts.append(Verdict("cached article ≥ 3x the uncached article", tier, "—", None))
+
+    file_rps = _rps(results, "file", "cached article")
+    redis_rps = _rps(results, "redis", "cached article")
+    if file_rps and redis_rps:
+        verdicts.append(
+            Verdict(
+                "file tier within 2x of Redis, cached article",
+                "file vs redis",
+                f"{file_rps / redis_rps:.2f}x Redis ({file_rps:,.0f} vs {redis_rps:,.0f} req/s)",
+                file_rps * FILE_VS_REDIS >= redis_rps,
+            )
+        )
+    else:
+        verdicts.append(Verdict("file tier within 2x of Redis", "file vs redis", "—", None))
+
+    outage = results.get("outage", {}).get("phases")
+    if outage:
+        before, during = outage["before"], outage["during"]
+        verdicts.append(
+            Verdict(
+                "no error while Redis is down",
+                "redis outage",
+                f"{during['errors']} errors in {during['requests']:,} requests",
+                during["errors"] == 0 and during["requests"] > 0,
+            )
+        )
+        limit = OUTAGE_P99_FACTOR * before["p99_ms"]
+        verdicts.append(
+            Verdict(
+                "p99 < 3x normal p99 while Redis is down",
+                "redis outage",
+                f"{during['p99_ms']:.1f} ms vs {before['p99_ms']:.1f} ms before "
+                f"({during['p99_ms'] / before['p99_ms']:.1f}x)"
+                if before["p99_ms"]
+                else "no requests before",
+                bool(before["p99_ms"]) and during["p99_ms"] < limit,
+            )
+        )
+    else:
+        verdicts.append(
+            Verdict("zero errors and p99 < 3x while Redis is down", "redis outage", "—", None)
+        )
+
+    for tier in TIERS:
+        rss = results.get("memory", {}).get(tier)
+        if rss:
+            verdicts.append(
+                Verdict(
+                    "each worker < 80 MB resident",
+                    tier,
+                    ", ".join(f"{mb:.1f}" for mb in rss) + " MB",
+                    max(rss) < WORKER_RSS_MB,
+                )
+            )
+        else:
+            verdicts.append(Verdict("each worker < 80 MB resident", tier, "—", None))
+    return verdicts

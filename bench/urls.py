@@ -1,0 +1,30 @@
+"""The product's URLs plus two bench-only views: the ceiling and a forced cache miss."""
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+from apps.content.selectors import article_get_public
+from apps.content.views import article_detail
+
+
+def minimal(request: HttpRequest) -> HttpResponse:
+    # The ceiling: the full middleware stack and URL resolution, no template,
+    # no database, no cache. No page can be faster under the same server.
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+def uncached_article(request: HttpRequest, slug: str) -> HttpResponse:
+    # The product's article view as the first reader after a change sees it:
+    # bumping the selector's version makes its cached read a miss, then the
+    # query runs and the result is stored, on whichever tier is configured.
+    # The bump itself is one increment on the versions store, which the
+    # report mentions beside the figure.
+    article_get_public.invalidate()
+    return article_detail(request, slug=slug)
+
+
+urlpatterns = [
+    path("bench/minimal/", minimal, name="bench-minimal"),
+    path("bench/uncached/articles/<slug:slug>/", uncached_article, name="bench-uncached-article"),
+    path("", include("filamenta.urls")),
+]

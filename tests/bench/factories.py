@@ -1,0 +1,87 @@
+"""Results dicts shaped like a run's, for testing verdicts and reports without load."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def load(rps: float, p99: float = 10.0, errors: int = 0) -> dict[str, float | int]:
+    return {
+        "requests": int(rps * 3),
+        "seconds": 3.0,
+        "errors": errors,
+        "rps": rps,
+        "p50_ms": p99 / 3,
+        "p90_ms": p99 / 2,
+        "p99_ms": p99,
+        "max_ms": p99 * 2,
+    }
+
+
+def results(**overrides: Any) -> dict[str, Any]:
+    """A run where every target is met unless ``overrides`` says otherwise."""
+    base: dict[str, Any] = {
+        "meta": {
+            "date": "2026-01-01",
+            "profile": "quick",
+            "command": "make bench QUICK=1",
+            "machine": "2 cores",
+            "workers": 2,
+            "connections": 8,
+            "wrk_seconds": 3,
+            "warmup_seconds": 1,
+            "articles": 1000,
+            "http_database": "PostgreSQL",
+        },
+        "http": {
+            tier: {
+                "minimal view": load(1000),
+                "home": load(700),
+                "cached article": load(800),
+                "uncached article": load(200),
+                "login page": load(600),
+            }
+            for tier in ("redis", "file", "memory")
+        },
+        "memory": {"redis": [60.0, 61.5], "file": [58.0, 58.2], "memory": [57.0, 57.1]},
+        "outage": {
+            "phases": {
+                "before": {
+                    "requests": 500,
+                    "errors": 0,
+                    "rps": 100,
+                    "p50_ms": 5,
+                    "p99_ms": 20,
+                    "max_ms": 30,
+                },
+                "during": {
+                    "requests": 480,
+                    "errors": 0,
+                    "rps": 96,
+                    "p50_ms": 6,
+                    "p99_ms": 40,
+                    "max_ms": 50,
+                },
+                "after": {
+                    "requests": 500,
+                    "errors": 0,
+                    "rps": 100,
+                    "p50_ms": 5,
+                    "p99_ms": 21,
+                    "max_ms": 30,
+                },
+            },
+            "timeline": [
+                {"t": 0.0, "p50_ms": 5, "p99_ms": 20, "errors": 0, "requests": 50},
+                {"t": 0.5, "p50_ms": 6, "p99_ms": 40, "errors": 0, "requests": 48},
+            ],
+            "redis_stopped_at": 0.4,
+            "redis_started_at": 0.9,
+            "threads": 4,
+            "paths": ["/"],
+        },
+        "locust": {},
+        "errors": [],
+    }
+    base.update(overrides)
+    return base

@@ -1,0 +1,53 @@
+"""The Markdown report and the charts, from results shaped like a run's."""
+
+from bench.charts import draw_all
+from bench.report import render, summary_table
+from tests.bench.factories import load, results
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_states_targets_and_says_which_were_missed():
+    run = results(hints=["the article template runs two queries on a cache hit"])
+    run["http"]["memory"]["cached article"] = load(500)
+
+    text = render(run, charts=[])
+
+    assert "## Targets" in text
+    assert "**MISSED**" in text
+    assert "Missed: cached article ≥ 70 % of the minimal-view ceiling (memory)" in text
+    assert "the article template runs two queries" in text
+    assert "| redis | cached article | 800 |" in text
+
+
+def test_report_of_a_run_meeting_every_target_has_no_missed_line():
+    text = render(results(), charts=[])
+
+    assert "MISSED" not in text
+    assert "Every target measured in this run was met." in text
+
+
+def test_summary_table_lists_pages_and_verdicts():
+    table = summary_table(results())
+
+    assert "cached article" in table
+    assert "met  each worker < 80 MB resident [memory]" in table
+
+
+def test_charts_are_png_files(tmp_path):
+    run = results(
+        cache_ops={
+            "ops": {"LocMemCache": {"100": {"get": 1e5, "set": 9e4, "incr": 8e4, "get_many": 2e4}}}
+        }
+    )
+
+    paths = draw_all(run, tmp_path, "2026-01-01")
+
+    assert {p.name.split("2026-01-01-")[1] for p in paths} == {
+        "http-throughput.png",
+        "http-latency.png",
+        "cache-ops.png",
+        "redis-outage.png",
+        "worker-memory.png",
+    }
+    assert all(p.read_bytes().startswith(PNG_MAGIC) for p in paths)

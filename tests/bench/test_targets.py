@@ -1,0 +1,63 @@
+"""The verdicts against issue 6's targets, on results made to pass or to miss each one."""
+
+from bench.targets import evaluate
+from tests.bench.factories import load, results
+
+
+def by_scope(verdicts, target_start):
+    return {v.scope: v.met for v in verdicts if v.target.startswith(target_start)}
+
+
+def test_all_targets_met():
+    verdicts = evaluate(results())
+
+    assert verdicts
+    assert all(v.met is True for v in verdicts), [v for v in verdicts if v.met is not True]
+
+
+def test_cached_article_below_seventy_percent_of_the_ceiling_is_missed():
+    run = results()
+    run["http"]["file"]["cached article"] = load(690)
+
+    verdicts = by_scope(evaluate(run), "cached article ≥ 70")
+
+    assert verdicts == {"redis": True, "file": False, "memory": True}
+
+
+def test_cached_article_under_three_times_uncached_is_missed():
+    run = results()
+    run["http"]["redis"]["uncached article"] = load(300)
+
+    assert by_scope(evaluate(run), "cached article ≥ 3x")["redis"] is False
+
+
+def test_file_tier_more_than_twice_slower_than_redis_is_missed():
+    run = results()
+    run["http"]["file"]["cached article"] = load(399)
+
+    assert by_scope(evaluate(run), "file tier")["file vs redis"] is False
+
+
+def test_an_error_or_a_slow_p99_during_the_outage_is_missed():
+    run = results()
+    run["outage"]["phases"]["during"]["errors"] = 1
+    run["outage"]["phases"]["during"]["p99_ms"] = 60  # exactly 3x the 20 ms before
+
+    verdicts = evaluate(run)
+
+    assert by_scope(verdicts, "no error")["redis outage"] is False
+    assert by_scope(verdicts, "p99 < 3x")["redis outage"] is False
+
+
+def test_a_worker_at_80_mb_is_missed():
+    run = results()
+    run["memory"]["memory"] = [57.0, 80.0]
+
+    assert by_scope(evaluate(run), "each worker")["memory"] is False
+
+
+def test_sections_that_did_not_run_are_not_measured_rather_than_met():
+    verdicts = evaluate({"http": {}, "memory": {}})
+
+    assert verdicts
+    assert {v.met for v in verdicts} == {None}
