@@ -68,6 +68,9 @@ class Rehearsal:
     def __enter__(self) -> Rehearsal:
         self.started = time.monotonic()
         self.workdir = Path(tempfile.mkdtemp(prefix=f"filamenta-rehearse-{self.name}-"))
+        # Servers drop to other accounts (Apache's workers, nginx's): they must be
+        # able to enter; the files holding secrets are 0600 (write_env_file).
+        self.workdir.chmod(0o755)
         print(f"== rehearse-{self.name}: working in {self.workdir} (limit {self.budget} s)")
 
         def abort(signum: int, _frame: object) -> None:
@@ -106,7 +109,8 @@ class Rehearsal:
     def check(self, name: str, ok: bool, detail: str = "") -> bool:
         self.checks.append(Check(name, bool(ok), detail))
         line = f"  {'PASS' if ok else 'FAIL'}  {name}"
-        if detail and not ok:
+        # A failure shows all it knows; a pass shows its figures when they are short.
+        if detail and (not ok or len(detail) <= 160):
             line += f"\n        {detail}"
         print(line, flush=True)
         return bool(ok)
