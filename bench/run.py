@@ -61,7 +61,6 @@ class Profile:
     outage_threads: int
     cache_sizes: tuple[int, ...]
     cache_ops: int
-    cache_seconds: float
     exact_processes: int
     exact_increments: int
 
@@ -75,19 +74,19 @@ PROFILES = {
     "full": _profile(
         "full", articles=1000, users=20, warmup_seconds=3, wrk_seconds=15, locust_users=20,
         locust_seconds=60, outage_phase_seconds=10, cache_sizes=(1_000, 50_000), cache_ops=2_000,
-        cache_seconds=3, exact_processes=8, exact_increments=2_000,
+        exact_processes=8, exact_increments=2_000,
     ),
     # 10,000 entries rather than 50,000: filling the stores dominates otherwise.
     "quick": _profile(
         "quick", articles=1000, users=10, warmup_seconds=1, wrk_seconds=3, locust_users=10,
         locust_seconds=10, outage_phase_seconds=4, cache_sizes=(1_000, 10_000), cache_ops=500,
-        cache_seconds=1, exact_processes=8, exact_increments=500,
+        exact_processes=8, exact_increments=500,
     ),
     # For the test suite: every code path, on a tiny data set, with no figure worth reading.
     "tiny": _profile(
         "tiny", articles=12, users=2, warmup_seconds=1, wrk_seconds=1, locust_users=3,
         locust_seconds=4, outage_phase_seconds=1.5, cache_sizes=(100, 300), cache_ops=50,
-        cache_seconds=0.3, exact_processes=2, exact_increments=50,
+        exact_processes=2, exact_increments=50,
     ),
 }  # fmt: skip
 
@@ -222,8 +221,6 @@ class Run:
                 ",".join(map(str, p.cache_sizes)),
                 "--ops",
                 str(p.cache_ops),
-                "--seconds",
-                str(p.cache_seconds),
                 "--processes",
                 str(p.exact_processes),
                 "--increments",
