@@ -23,9 +23,7 @@ class Command(BaseCommand):
             return
         redis = status["redis"]
         redis_line = (
-            f"{redis['location']} — {redis['state']}"
-            if redis["configured"]
-            else "not configured"
+            f"{redis['location']} — {redis['state']}" if redis["configured"] else "not configured"
         )
         self.stdout.write(
             f"Tier:         {status['tier']} (probe took {status['probe_ms']:.1f} ms)\n"
