@@ -313,7 +313,7 @@ def rehearse(r: Rehearsal) -> None:
         if both_served or not all_signed_in:
             break
     r.check(
-        "the admin login holds on both processes",
+        f"the admin login holds on both processes ({sorted(served.values())} requests each)",
         both_served and all_signed_in,
         f"requests per process {served}; all signed in: {all_signed_in}",
     )
@@ -380,7 +380,7 @@ def rate_limit_across_processes(
         r.waiting("the sign-in rate limit counts across processes", "apps: /accounts/login/")
         return
     token = attacker.cookies.get("csrftoken", "")
-    referer = attacker.url("/accounts/login/")
+    referer = attacker.page_url("/accounts/login/")
     attempts, refused = 1, first.status == 429
     before = passenger_processes(registry)
     while not refused and attempts < 3 * limit:
@@ -405,7 +405,8 @@ def rate_limit_across_processes(
     per_process = delta(before, passenger_processes(registry))
     seen_pids.update(per_process)
     r.check(
-        f"the sign-in rate limit ({limit} per account) counts across processes",
+        f"the sign-in rate limit ({limit} per account) counts across processes: 429 after "
+        f"{attempts} attempts, {sorted(per_process.values())} per process",
         refused and max(per_process.values(), default=0) <= limit and len(per_process) == 2,
         f"429 after {attempts} attempts (limit {limit}); attempts per process {per_process}",
     )

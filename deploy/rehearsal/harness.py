@@ -109,8 +109,7 @@ class Rehearsal:
     def check(self, name: str, ok: bool, detail: str = "") -> bool:
         self.checks.append(Check(name, bool(ok), detail))
         line = f"  {'PASS' if ok else 'FAIL'}  {name}"
-        # A failure shows all it knows; a pass shows its figures when they are short.
-        if detail and (not ok or len(detail) <= 160):
+        if detail and not ok:
             line += f"\n        {detail}"
         print(line, flush=True)
         return bool(ok)

@@ -48,6 +48,11 @@ class Browser:
     def url(self, path: str) -> str:
         return self.base.rstrip("/") + path
 
+    def page_url(self, path: str) -> str:
+        """The address a browser at ``host`` shows: what it sends as Referer."""
+        parts = urlsplit(self.base)
+        return f"{parts.scheme}://{self.host}{parts.path.rstrip('/')}{path}"
+
     def request(
         self,
         method: str,
@@ -118,7 +123,7 @@ class Browser:
         else:
             form = forms[form_index]
         action = urljoin(self.url(path), form.action) if form.action else self.url(path)
-        headers = {"Referer": referer or self.url(path)}
+        headers = {"Referer": referer or self.page_url(path)}
         return self.post(action, {**form.fields, **changes}, headers=headers)
 
 

@@ -1,0 +1,327 @@
+"""Rehearse a VPS: Debian's nginx with the shipped site in front of gunicorn,
+PostgreSQL and a private Redis, all on loopback.
+
+The shipped files are used as they are, with only what differs on this
+machine substituted: loopback ports for 80/443/8000, a certificate made now
+(never committed), and paths under the rehearsal's folder. Every substitution
+must find its text, so the files and this rehearsal cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import ssl
+import sys
+from pathlib import Path
+
+from .harness import (
+    LOOPBACK,
+    PROJECT_ROOT,
+    PYTHON,
+    Rehearsal,
+    clean_environment,
+    ensure_debian_packages,
+    free_port,
+    wait_for_port,
+    write_env_file,
+)
+from .services import postgresql_database, private_redis
+from .site import admin_login, backends_report, create_admin, has_command, is_admin_page
+from .web import Browser
+
+HOST = "filamenta.test"
+DATABASE = "filamenta_rehearse_vps"
+VPS = PROJECT_ROOT / "deploy" / "vps"
+PACKAGES = {"nginx": "/usr/sbin/nginx", "openssl": "/usr/bin/openssl"}
+
+NGINX_MAIN = """\
+# The rehearsal's own main file: the shipped site is included as Debian's
+# nginx.conf includes sites-enabled/*, inside http {{}}.
+worker_processes 1;
+pid {w}/nginx.pid;
+error_log {w}/nginx-error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    sendfile on;
+    client_body_temp_path {w}/nginx-tmp/body;
+    proxy_temp_path {w}/nginx-tmp/proxy;
+    fastcgi_temp_path {w}/nginx-tmp/fastcgi;
+    uwsgi_temp_path {w}/nginx-tmp/uwsgi;
+    scgi_temp_path {w}/nginx-tmp/scgi;
+    access_log {w}/nginx-access.log;
+    include {site};
+}}
+"""
+
+
+def substitute(r: Rehearsal, text: str, replacements: dict[str, str], what: str) -> str:
+    missing = [old for old in replacements if old not in text]
+    r.require(f"{what} has every line the rehearsal adapts", not missing, f"not found: {missing}")
+    for old, new in replacements.items():
+        text = text.replace(old, new)
+    return text
+
+
+def self_signed_certificate(r: Rehearsal, folder: Path) -> tuple[Path, Path]:
+    """A one-day certificate for filamenta.test and 127.0.0.1, made now, deleted after."""
+    folder.mkdir()
+    cert, key = folder / "fullchain.pem", folder / "privkey.pem"
+    made = r.run(
+        "openssl",
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            f"/CN={HOST}",
+            "-addext",
+            f"subjectAltName=DNS:{HOST},IP:{LOOPBACK}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        env=clean_environment(),
+    )
+    r.require("a throw-away TLS certificate is made", made.returncode == 0, made.stderr[-500:])
+    return cert, key
+
+
+def verify_unit(r: Rehearsal) -> None:
+    if not shutil.which("systemd-analyze"):
+        r.check("systemd unit: systemd-analyze is not installed here, not verified", True)
+        return
+    unit = substitute(
+        r,
+        (VPS / "filamenta.service").read_text(),
+        {
+            "/srv/filamenta/.venv/bin/gunicorn": str(Path(PYTHON).parent / "gunicorn"),
+            "/srv/filamenta": str(PROJECT_ROOT),
+        },
+        "deploy/vps/filamenta.service",
+    )
+    path = r.workdir / "filamenta.service"
+    path.write_text(unit)
+    result = r.run(
+        "systemd-analyze", ["systemd-analyze", "verify", str(path)], env=os.environ.copy()
+    )
+    # verify exits 0 on unknown keys and bad values, and only says so on stderr.
+    complaints = [line for line in result.stderr.splitlines() if line.strip()]
+    r.check(
+        "systemd-analyze verify passes on the unit",
+        result.returncode == 0 and not complaints,
+        "\n".join(complaints[-10:]),
+    )
+
+
+def rehearse(r: Rehearsal) -> None:
+    if not ensure_debian_packages(r, PACKAGES):
+        return
+    verify_unit(r)
+    env = clean_environment()
+    database_url = postgresql_database(r, DATABASE)
+    redis_url = private_redis(r, env)
+
+    static_root, media_root = r.workdir / "staticfiles", r.workdir / "media"
+    env_file = write_env_file(
+        r.workdir / "site.env",
+        {
+            "DEPLOYMENT_TARGET": "vps",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": HOST,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "INSTANCE_DIR": str(r.workdir / "instance"),
+            "STATIC_ROOT": str(static_root),
+            "MEDIA_ROOT": str(media_root),
+        },
+    )
+    env = clean_environment(FILAMENTA_ENV_FILE=str(env_file))
+
+    # The guide's steps: migrate, collectstatic, an administrator.
+    for step in (("migrate", "--no-input"), ("collectstatic", "--no-input")):
+        done = r.manage(step[0], *step, env=env, timeout=240)
+        r.require(f"manage.py {step[0]}", done.returncode == 0, done.stderr[-800:])
+    admin = create_admin(r, env)
+    if has_command(r, env, "seed_demo"):
+        seeded = r.manage("seed_demo", "seed_demo", "--users", "3", "--articles", "5", env=env)
+        r.check("seed_demo fills the site", seeded.returncode == 0, seeded.stderr[-800:])
+    media_root.mkdir(exist_ok=True)
+    (media_root / "rehearsal.txt").write_text("uploaded file\n")
+
+    gunicorn_port, http_port, https_port = free_port(), free_port(), free_port()
+    cert, key = self_signed_certificate(r, r.workdir / "tls")
+    logs = r.workdir / "nginx-logs"
+    logs.mkdir()
+    (r.workdir / "nginx-tmp").mkdir()
+    site = substitute(
+        r,
+        (VPS / "nginx.conf").read_text(),
+        {
+            "listen 80;": f"listen {LOOPBACK}:{http_port};",
+            "listen [::]:80;": "",
+            "listen 443 ssl http2;": f"listen {LOOPBACK}:{https_port} ssl http2;",
+            "listen [::]:443 ssl http2;": "",
+            "server_name example.com www.example.com;": f"server_name {HOST};",
+            "server 127.0.0.1:8000;": f"server {LOOPBACK}:{gunicorn_port};",
+            "/etc/letsencrypt/live/example.com/fullchain.pem": str(cert),
+            "/etc/letsencrypt/live/example.com/privkey.pem": str(key),
+            "/srv/filamenta/staticfiles/": f"{static_root}/",
+            "/srv/filamenta/instance/media/": f"{media_root}/",
+            "/var/log/nginx/": f"{logs}/",
+            "/var/www/letsencrypt": str(r.workdir / "acme"),
+        },
+        "deploy/vps/nginx.conf",
+    )
+    (r.workdir / "site.conf").write_text(site)
+    main_conf = r.workdir / "nginx.conf"
+    main_conf.write_text(NGINX_MAIN.format(w=r.workdir, site=r.workdir / "site.conf"))
+    nginx_cmd = ["nginx", "-p", str(r.workdir), "-c", str(main_conf)]
+    tested = r.run("nginx-t", [*nginx_cmd, "-t"], env=env)
+    r.require("nginx -t passes on the shipped site", tested.returncode == 0, tested.stderr[-800:])
+
+    gunicorn_env = {
+        **env,
+        "GUNICORN_BIND": f"{LOOPBACK}:{gunicorn_port}",
+        "GUNICORN_WORKERS": "2",
+        "GUNICORN_ACCESS_LOG": str(r.workdir / "gunicorn-access.log"),
+    }
+    gunicorn = r.start(
+        "gunicorn", ["gunicorn", "-c", str(VPS / "gunicorn.conf.py")], env=gunicorn_env
+    )
+    r.require(
+        "gunicorn (deploy/vps/gunicorn.conf.py) listens on loopback",
+        wait_for_port(gunicorn_port, timeout=60, process=gunicorn),
+        r.log_tail("gunicorn"),
+    )
+    nginx = r.start("nginx", [*nginx_cmd, "-g", "daemon off;"], env=env)
+    r.require(
+        "nginx serves the site",
+        wait_for_port(https_port, timeout=20, process=nginx),
+        r.log_tail("nginx"),
+    )
+    checks_through_nginx(r, env, admin, http_port, https_port, gunicorn_port, cert)
+
+
+def checks_through_nginx(
+    r: Rehearsal,
+    env: dict[str, str],
+    admin: object,
+    http_port: int,
+    https_port: int,
+    gunicorn_port: int,
+    cert: Path,
+) -> None:
+    tls = ssl.create_default_context(cafile=str(cert))
+    browser = Browser(f"https://{LOOPBACK}:{https_port}", host=HOST, tls=tls)
+
+    plain = Browser(f"http://{LOOPBACK}:{http_port}", host=HOST).get("/articles/")
+    r.check(
+        "plain HTTP is redirected to HTTPS",
+        plain.status == 301 and plain.header("Location") == f"https://{HOST}/articles/",
+        f"{plain.status} {plain.header('Location')}",
+    )
+    home = browser.get("/")
+    r.check("the home page answers through nginx over TLS", home.status == 200, f"{home.status}")
+
+    login_page = browser.get("/admin/login/")
+    r.check(
+        "the admin login page answers through nginx",
+        login_page.status == 200,
+        f"{login_page.status}",
+    )
+    stylesheet = next(
+        (p.split('"', 1)[0] for p in login_page.text.split('rel="stylesheet" href="')[1:]), ""
+    )
+    css = browser.get(
+        stylesheet or "/static/admin/css/base.css", headers={"Accept-Encoding": "gzip"}
+    )
+    r.check(
+        "static files answer through nginx, gzipped, cached for a year",
+        css.status == 200
+        and css.header("Content-Encoding") == "gzip"
+        and "immutable" in css.header("Cache-Control"),
+        f"{stylesheet}: {css.status} encoding={css.header('Content-Encoding')!r} "
+        f"cache={css.header('Cache-Control')!r}",
+    )
+    access_log = (r.workdir / "gunicorn-access.log").read_text()
+    r.check(
+        "static files never reach gunicorn",
+        "/static/" not in access_log,
+        "gunicorn logged a /static/ request",
+    )
+    media = browser.get("/media/rehearsal.txt")
+    r.check(
+        "media files answer through nginx, never sniffed",
+        media.status == 200
+        and media.text == "uploaded file\n"
+        and media.header("X-Content-Type-Options") == "nosniff",
+        f"{media.status} {media.headers}",
+    )
+
+    # X-Forwarded-Proto: over TLS through nginx Django sees HTTPS (no redirect,
+    # the CSRF check of a secure request passes); straight to gunicorn it does not.
+    direct = Browser(f"http://{LOOPBACK}:{gunicorn_port}", host=HOST).get("/admin/login/")
+    r.check(
+        "without X-Forwarded-Proto Django redirects to HTTPS",
+        direct.status == 301 and direct.header("Location").startswith("https://"),
+        f"{direct.status} {direct.header('Location')}",
+    )
+    signed_in = admin_login(browser, admin)
+    r.check(
+        "X-Forwarded-Proto is honoured: the admin login over HTTPS succeeds",
+        signed_in.status == 302 and signed_in.header("Location") == "/admin/",
+        f"{signed_in.status} {signed_in.header('Location')!r} {signed_in.text[:200]}",
+    )
+    r.check("the admin session holds", is_admin_page(browser.get("/admin/")))
+    session_cookie = next((c for c in browser.set_cookie_lines if c.startswith("sessionid=")), "")
+    r.check(
+        "the session cookie is Secure and HttpOnly",
+        "Secure" in session_cookie and "HttpOnly" in session_cookie,
+        session_cookie,
+    )
+
+    report = backends_report(r, env)
+    redis = (report or {}).get("redis", {})
+    r.check(
+        f"the site uses Redis (tier {report and report.get('tier')!r})",
+        bool(report) and report.get("tier") == "redis" and redis.get("state") == "closed",
+        f"{report}",
+    )
+    health = browser.get("/healthz")
+    r.check(
+        "/healthz answers through nginx",
+        health.status == 200 and json.loads(health.text or "{}").get("tier") == "redis",
+        health.text[:300],
+    )
+
+    # Last, since it fills the window for a minute: nginx's limit_req on sign-in.
+    statuses = [
+        Browser(browser.base, host=HOST, tls=tls).get("/accounts/login/").status for _ in range(25)
+    ]
+    r.check(
+        f"nginx limits sign-in page requests (limit_req: 429 from request "
+        f"{statuses.index(429) + 1 if 429 in statuses else '-'} of {len(statuses)})",
+        429 in statuses and statuses[0] == 200,
+        f"statuses {statuses}",
+    )
+
+
+def main() -> int:
+    with Rehearsal("vps", budget=int(os.environ.get("REHEARSE_BUDGET", "300"))) as r:
+        rehearse(r)
+    return r.exit_code()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

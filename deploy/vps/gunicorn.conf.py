@@ -1,0 +1,64 @@
+"""gunicorn for Filamenta: ``gunicorn -c deploy/vps/gunicorn.conf.py``.
+
+Used by the systemd unit (VPS), the Docker image and each server of a fleet.
+Every value can be changed with an environment variable, so one file serves
+all three; the defaults suit gunicorn behind nginx on the same machine.
+"""
+
+import multiprocessing
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from filamenta.environment import env, read_env_file  # noqa: E402
+
+# gunicorn reads this file before Django starts: .env must be read here too
+# for GUNICORN_* values kept there.
+read_env_file()
+
+
+def _count(name: str, default: int) -> int:
+    """A positive whole number from the environment, or stop naming the variable."""
+    raw = env.str(name, default=str(default)).strip()
+    if not raw.isdigit() or int(raw) < 1:
+        sys.exit(f"{name}={raw!r} is not a positive whole number; set it to e.g. {default}.")
+    return int(raw)
+
+
+wsgi_app = "filamenta.wsgi:application"
+chdir = str(PROJECT_ROOT)
+
+# Loopback only: nginx is the one client, and X-Forwarded-* are trusted from it alone.
+bind = env.list("GUNICORN_BIND", default=["127.0.0.1:8000"])
+
+# Sync workers: a request holds its worker, so the count is the concurrency.
+# (2 x cores) + 1 keeps the CPUs busy while some workers wait on the database.
+workers = _count("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1)
+threads = _count("GUNICORN_THREADS", 1)
+
+# A request slower than this is killed and logged instead of holding a worker
+# forever; nginx's proxy_read_timeout (deploy/vps/nginx.conf) is set just above it.
+timeout = _count("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _count("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _count("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then so a slow leak cannot grow without bound;
+# the jitter keeps them from restarting all at once.
+max_requests = _count("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _count("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# Heartbeat files in RAM: a slow disk must not make the arbiter kill healthy workers.
+worker_tmp_dir = env.str("GUNICORN_WORKER_TMP_DIR", default="/dev/shm")  # noqa: S108
+
+# X-Forwarded-Proto (and -For) are believed only from these addresses: nginx.
+forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="127.0.0.1,::1")
+
+# One access line per request on stdout (journald or docker logs keep it),
+# with the client address nginx saw and the time taken in microseconds.
+accesslog = env.str("GUNICORN_ACCESS_LOG", default="-")
+errorlog = env.str("GUNICORN_ERROR_LOG", default="-")
+loglevel = env.str("GUNICORN_LOG_LEVEL", default="info")
+access_log_format = (
+    '%({x-forwarded-for}i)s %(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)sus'
+)
+proc_name = "filamenta"
