@@ -1,0 +1,25 @@
+#!/bin/sh
+# The web container's entry point: wait for the database, migrate, collect
+# static files, then become gunicorn (exec: it receives docker stop's SIGTERM).
+# Arguments, if any, are run instead of gunicorn (`docker compose run web sh`).
+# `make rehearse-docker` runs this script outside a container against real services.
+set -eu
+cd "$(dirname "$0")/../.."
+
+python deploy/docker/wait_for_database.py
+
+# In a fleet only one container should migrate: DJANGO_MIGRATE=false on the others.
+case "${DJANGO_MIGRATE:-true}" in
+	true) python manage.py migrate --no-input ;;
+	false) echo "DJANGO_MIGRATE=false: not migrating" ;;
+	*)
+		echo "DJANGO_MIGRATE='${DJANGO_MIGRATE}' is not a switch; use true or false." >&2
+		exit 2
+		;;
+esac
+python manage.py collectstatic --no-input --verbosity 0
+
+if [ "$#" -gt 0 ]; then
+	exec "$@"
+fi
+exec gunicorn -c deploy/vps/gunicorn.conf.py
