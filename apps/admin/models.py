@@ -54,7 +54,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         verbose_name = "history entry"
-        verbose_name_plural = "history"
+        verbose_name_plural = "history entries"
         ordering = ("-created_at", "-id")
         indexes = [
             models.Index(fields=["action", "-created_at"], name="audit_action_created"),
