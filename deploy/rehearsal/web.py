@@ -42,6 +42,8 @@ class Browser:
     base: str
     host: str = "localhost"
     tls: ssl.SSLContext | None = None
+    # Sent with every request: e.g. X-Forwarded-Proto, as the load balancer would.
+    always: dict[str, str] = field(default_factory=dict)
     cookies: dict[str, str] = field(default_factory=dict)
     set_cookie_lines: list[str] = field(default_factory=list)
 
@@ -51,7 +53,8 @@ class Browser:
     def page_url(self, path: str) -> str:
         """The address a browser at ``host`` shows: what it sends as Referer."""
         parts = urlsplit(self.base)
-        return f"{parts.scheme}://{self.host}{parts.path.rstrip('/')}{path}"
+        scheme = self.always.get("X-Forwarded-Proto", parts.scheme)
+        return f"{scheme}://{self.host}{parts.path.rstrip('/')}{path}"
 
     def request(
         self,
@@ -71,7 +74,7 @@ class Browser:
             )
         else:
             connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-        sent = {"Host": self.host, "User-Agent": "filamenta-rehearsal"}
+        sent = {"Host": self.host, "User-Agent": "filamenta-rehearsal", **self.always}
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -111,12 +114,18 @@ class Browser:
     ) -> Response:
         """GET a page, fill its form (CSRF token included) with ``changes``, POST it back.
 
-        ``form_index`` -1 picks the first form carrying a CSRF token.
+        ``form_index`` -1 picks the first form with a CSRF token and every field of ``changes``.
         """
         page = self.get(path)
         forms = parse_forms(page.text)
         if form_index == -1:
-            candidates = [f for f in forms if "csrfmiddlewaretoken" in f.fields]
+            # The form that has the fields we fill: the admin's logout button is
+            # a CSRF form too, and comes first on every admin page.
+            candidates = [
+                f
+                for f in forms
+                if "csrfmiddlewaretoken" in f.fields and set(changes) <= set(f.fields)
+            ]
             if not candidates:
                 raise AssertionError(f"no form with a CSRF token at {path} ({page.status})")
             form = candidates[0]

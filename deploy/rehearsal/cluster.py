@@ -1,0 +1,201 @@
+"""Rehearse a fleet: two gunicorn servers with settings.production sharing
+PostgreSQL (pooled connections) and Redis, as two machines behind a load
+balancer would. Requests carry X-Forwarded-Proto: https, as the balancer sends.
+
+What it shows: a session made on one server is valid on the other; a rate
+limit of N requests holds across both together; content changed through one
+is fresh on the other at once; Redis is required; check --deploy is clean.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+
+from .harness import (
+    LOOPBACK,
+    PROJECT_ROOT,
+    Rehearsal,
+    clean_environment,
+    free_port,
+    wait_for_port,
+    write_env_file,
+)
+from .services import postgresql_database, private_redis
+from .site import (
+    admin_login,
+    create_admin,
+    has_command,
+    is_admin_page,
+    login_rate_per_account,
+    settings_value,
+)
+from .web import Browser
+
+HOST = "filamenta.test"
+DATABASE = "filamenta_rehearse_cluster"
+BALANCER = {"X-Forwarded-Proto": "https"}
+FIRST_ARTICLE = (
+    "import json; from apps.content.models import Article; "
+    "a = Article.objects.filter(status='published').order_by('pk').first(); "
+    "print(json.dumps(a and [a.pk, a.slug, a.title]))"
+)
+
+
+def server(port: int) -> Browser:
+    return Browser(f"http://{LOOPBACK}:{port}", host=HOST, always=dict(BALANCER))
+
+
+def rehearse(r: Rehearsal) -> None:
+    env = clean_environment()
+    database_url = postgresql_database(r, DATABASE)
+    redis_url = private_redis(r, env)
+    values = {
+        "DEPLOYMENT_TARGET": "production",
+        # One key for the whole fleet, or a session signed by one is refused by the other.
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "STATIC_ROOT": str(r.workdir / "staticfiles"),
+        "INSTANCE_DIR": str(r.workdir / "instance"),
+    }
+    env = clean_environment(FILAMENTA_ENV_FILE=str(write_env_file(r.workdir / "site.env", values)))
+
+    checked = r.manage("check-deploy", "check", "--deploy", "--fail-level", "WARNING", env=env)
+    r.check(
+        "check --deploy is clean for settings.production",
+        checked.returncode == 0,
+        checked.stdout[-800:] + checked.stderr[-800:],
+    )
+    no_redis = write_env_file(r.workdir / "no-redis.env", {**values, "REDIS_URL": ""})
+    refused = r.manage("no-redis", "check", env={**env, "FILAMENTA_ENV_FILE": str(no_redis)})
+    r.check(
+        "production refuses to start without Redis",
+        refused.returncode != 0 and "REDIS_URL" in refused.stderr,
+        refused.stderr[-500:],
+    )
+    pool = settings_value(r, env, "s.DATABASES['default']['OPTIONS'].get('pool')")
+    max_age = settings_value(r, env, "s.DATABASES['default']['CONN_MAX_AGE']")
+    r.check(
+        f"database connections are pooled ({pool})",
+        bool(pool) and max_age == 0,
+        f"pool={pool} CONN_MAX_AGE={max_age}",
+    )
+
+    # One server migrates and collects; then both start.
+    for step in (("migrate", "--no-input"), ("collectstatic", "--no-input")):
+        done = r.manage(step[0], *step, env=env, timeout=240)
+        r.require(f"manage.py {step[0]}", done.returncode == 0, done.stderr[-800:])
+    admin = create_admin(r, env)
+    if has_command(r, env, "seed_demo"):
+        seeded = r.manage(
+            "seed_demo", "seed_demo", "--users", "3", "--articles", "6", "--no-progress", env=env
+        )
+        r.check("seed_demo fills the site", seeded.returncode == 0, seeded.stderr[-800:])
+    else:
+        r.waiting("seed_demo fills the site", "apps: manage.py seed_demo")
+
+    ports = (free_port(), free_port())
+    for n, port in enumerate(ports, start=1):
+        process = r.start(
+            f"gunicorn-{n}",
+            ["gunicorn", "-c", str(PROJECT_ROOT / "deploy" / "vps" / "gunicorn.conf.py")],
+            env={**env, "GUNICORN_BIND": f"{LOOPBACK}:{port}", "GUNICORN_WORKERS": "2"},
+        )
+        r.require(
+            f"server {n} (gunicorn, settings.production) listens on {port}",
+            wait_for_port(port, timeout=60, process=process),
+            r.log_tail(f"gunicorn-{n}"),
+        )
+    one, two = ports
+    for port in ports:
+        health = server(port).get("/healthz")
+        tier = json.loads(health.text or "{}").get("tier") if health.status == 200 else None
+        r.check(
+            f"server on {port}: /healthz 200, tier {tier!r}", tier == "redis", health.text[:300]
+        )
+
+    # A session made on one server is valid on the other.
+    visitor = server(one)
+    signed_in = admin_login(visitor, admin)
+    r.check("the admin signs in on server 1", signed_in.status == 302, f"{signed_in.status}")
+    visitor.base = server(two).base
+    r.check(
+        "the session made on server 1 is valid on server 2", is_admin_page(visitor.get("/admin/"))
+    )
+
+    rate_limit_across_servers(r, env, ports)
+    content_fresh_across_servers(r, env, ports, visitor)
+
+
+def rate_limit_across_servers(r: Rehearsal, env: dict[str, str], ports: tuple[int, int]) -> None:
+    """Wrong passwords for one account, alternating servers: refused at attempt N+1."""
+    limit = login_rate_per_account(r, env)
+    if limit is None:
+        r.waiting("a rate limit holds across both servers", "apps: LOGIN_RATE_PER_ACCOUNT")
+        return
+    username = f"victim-{secrets.token_hex(3)}"
+    browsers = [server(port) for port in ports]
+    statuses = []
+    for attempt in range(2 * limit + 2):
+        browser = browsers[attempt % 2]
+        answer = browser.submit("/accounts/login/", {"username": username, "password": "nope"})
+        statuses.append(answer.status)
+        if answer.status == 429:
+            break
+    first = statuses.index(429) + 1 if 429 in statuses else None
+    r.check(
+        f"a rate limit of {limit} holds across both servers together (429 at attempt {first}, "
+        f"{(first or 0) // 2} attempts on each)",
+        first == limit + 1,
+        f"statuses {statuses}",
+    )
+
+
+def content_fresh_across_servers(
+    r: Rehearsal, env: dict[str, str], ports: tuple[int, int], editor: Browser
+) -> None:
+    """Warm server 2's cache, change the article through server 1, read it on server 2."""
+    result = r.manage("first-article", "shell", "-c", FIRST_ARTICLE, env=env)
+    found = json.loads(result.stdout.strip().splitlines()[-1]) if result.returncode == 0 else None
+    if not found:
+        r.waiting(
+            "content changed on one server is fresh on the other",
+            "apps: a published article (seed_demo)",
+        )
+        return
+    pk, slug, title = found
+    reader = server(ports[1])
+    before = reader.get(f"/articles/{slug}/"), reader.get("/articles/")
+    r.check(
+        "server 2 shows the article (and caches it)",
+        all(p.status == 200 and title in p.text for p in before),
+    )
+
+    new_title = f"Changed on server 1 {secrets.token_hex(3)}"
+    editor.base = server(ports[0]).base
+    saved = editor.submit(f"/admin/content/article/{pk}/change/", {"title": new_title})
+    r.check(
+        "the article is changed through server 1's admin",
+        saved.status == 302 and "/admin/content/article/" in saved.header("Location"),
+        f"{saved.status} {saved.text[:300]}",
+    )
+    after = reader.get(f"/articles/{slug}/"), reader.get("/articles/")
+    r.check(
+        "server 2 shows the change at once (detail and list)",
+        all(p.status == 200 and new_title in p.text for p in after),
+        f"statuses {[p.status for p in after]}",
+    )
+
+
+def main() -> int:
+    with Rehearsal("cluster", budget=int(os.environ.get("REHEARSE_BUDGET", "300"))) as r:
+        rehearse(r)
+    return r.exit_code()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
