@@ -18,7 +18,12 @@ from django.contrib.auth.models import Group
 
 from tests.services import services_required
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# live_server needs committed rows; serialized_rollback brings back the roles the
+# migrations created, which an earlier transactional test's flush removes.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
