@@ -22,6 +22,7 @@ help:
 	@echo "make test    lint, checks and the whole test suite on SQLite, PostgreSQL and MariaDB"
 	@echo "make format  apply ruff's formatting and safe fixes"
 	@echo "make bench   load tests and cache benchmarks, report in bench/results (QUICK=1: minutes)"
+	@echo "make rehearse-cpanel|vps|docker|cluster  one deployment on its real server (make rehearse: all)"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is required: apt-get install python3 python3-venv"; exit 1; }
@@ -60,7 +61,7 @@ migrate: $(VENV)/.installed-development
 superuser: $(VENV)/.installed-development
 	$(MANAGE) createsuperuser
 
-test: $(VENV)/.installed-test lint checks test-sqlite test-postgresql test-mariadb
+test: $(VENV)/.installed-test lint checks test-sqlite test-postgresql test-mariadb rehearse
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
@@ -119,3 +120,15 @@ bench-system-deps:
 .PHONY: bench-backends
 bench-backends: $(VENV)/.installed-test
 	$(PY) -m bench.backends
+
+# DEPLOYMENT REHEARSALS (deploy/README.md)
+# ------------------------------------------------------------------------------
+# Each target runs one host's real server stack on 127.0.0.1 (Apache + Passenger,
+# nginx + gunicorn, the Docker entrypoint, two gunicorn servers), prints PASS/FAIL
+# per check and stops everything it started. Part of `make test`; about a
+# minute and a half for the four. Missing Debian packages are installed as root.
+.PHONY: rehearse rehearse-cpanel rehearse-vps rehearse-docker rehearse-cluster
+rehearse: rehearse-cpanel rehearse-vps rehearse-docker rehearse-cluster
+
+rehearse-cpanel rehearse-vps rehearse-docker rehearse-cluster: $(VENV)/.installed-test
+	$(PY) -m deploy.rehearsal $(@:rehearse-%=%)

@@ -42,6 +42,9 @@ PROJECT_VARIABLES = {
 }
 
 
+SIGNALS = (signal.SIGALRM, signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
 class RehearsalAborted(Exception):
     """Raised by the time limit or a signal, so that clean-up still runs."""
 
@@ -61,6 +64,7 @@ class Rehearsal:
     budget: int = 300
     checks: list[Check] = field(default_factory=list)
     _cleanups: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
+    _previous: dict[int, object] = field(default_factory=dict)
     workdir: Path = field(init=False)
     started: float = field(init=False)
 
@@ -77,7 +81,8 @@ class Rehearsal:
             reason = "time limit reached" if signum == signal.SIGALRM else f"signal {signum}"
             raise RehearsalAborted(reason)
 
-        for signum in (signal.SIGALRM, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        self._previous = {signum: signal.getsignal(signum) for signum in SIGNALS}
+        for signum in SIGNALS:
             signal.signal(signum, abort)
         signal.alarm(self.budget)
         return self
@@ -99,6 +104,8 @@ class Rehearsal:
         else:
             shutil.rmtree(self.workdir, ignore_errors=True)
         self.summary()
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
         return True  # the exception became a failed check; exit_code() reports it
 
     def defer(self, label: str, cleanup: Callable[[], object]) -> None:

@@ -1,0 +1,42 @@
+"""deploy/cpanel/setup_site.py: cPanel's "Execute python script" set-up."""
+
+import secrets
+import subprocess
+import sys
+
+from tests.conftest import PROJECT_ROOT
+
+
+def run_setup(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "deploy/cpanel/setup_site.py"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_migrates_collects_and_checks(clean_env, tmp_path):
+    env_file = tmp_path / "site.env"
+    env_file.write_text(
+        f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}\nDJANGO_ALLOWED_HOSTS=example.com\n"
+        f"DATABASE_URL=sqlite:///{tmp_path}/site.sqlite3\nSTATIC_ROOT={tmp_path}/static\n"
+    )
+    result = run_setup({**clean_env, "FILAMENTA_ENV_FILE": str(env_file)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Settings: settings.cpanel" in result.stdout
+    assert "Done." in result.stdout
+    assert (tmp_path / "site.sqlite3").stat().st_size > 0
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def test_stops_with_the_reason_when_configuration_is_bad(clean_env, tmp_path):
+    env_file = tmp_path / "site.env"
+    env_file.write_text("DJANGO_ALLOWED_HOSTS=example.com\n")  # no secret key
+    result = run_setup({**clean_env, "FILAMENTA_ENV_FILE": str(env_file)})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stdout + result.stderr
+    assert "Done." not in result.stdout
