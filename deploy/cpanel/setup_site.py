@@ -4,7 +4,8 @@ In "Setup Python App", put ``deploy/cpanel/setup_site.py`` in the "Execute
 python script" field and press Run (or, with SSH: ``python deploy/cpanel/setup_site.py``
 inside the app's virtualenv). It applies migrations, collects static files
 and runs Django's deployment checks, printing each step, and stops at the
-first failure with a non-zero exit status.
+first failure with a non-zero exit status. With DJANGO_SUPERUSER_USERNAME,
+_EMAIL and _PASSWORD set, it also creates that administrator once.
 """
 
 import os
@@ -21,7 +22,7 @@ def main() -> int:
     if str(PROJECT_ROOT) not in sys.path:
         sys.path.insert(0, str(PROJECT_ROOT))
 
-    from filamenta.environment import configure, read_env_file
+    from filamenta.environment import configure, env, read_env_file
 
     # Same choice of settings as passenger_wsgi.py: .env first, then cpanel.
     read_env_file()
@@ -44,6 +45,22 @@ def main() -> int:
         except Exception as error:  # the panel shows only what we print
             print(f"FAILED at {name}: {type(error).__name__}: {error}", flush=True)
             return 1
+    # No terminal for `createsuperuser`: Django's own --noinput mode reads
+    # DJANGO_SUPERUSER_USERNAME / _EMAIL / _PASSWORD from the environment.
+    username = env.str("DJANGO_SUPERUSER_USERNAME", default="").strip()
+    if username:
+        from django.contrib.auth import get_user_model
+
+        print("== administrator", flush=True)
+        if get_user_model()._default_manager.filter(username=username).exists():
+            print(f"{username} exists already: nothing to do.", flush=True)
+        else:
+            try:
+                call_command("createsuperuser", interactive=False)
+            except Exception as error:  # the panel shows only what we print
+                print(f"FAILED at createsuperuser: {type(error).__name__}: {error}", flush=True)
+                return 1
+            print("Now remove DJANGO_SUPERUSER_PASSWORD from the environment.", flush=True)
     print("Done. Restart the app (Setup Python App > Restart) to load new code.", flush=True)
     return 0
 

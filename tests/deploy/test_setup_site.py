@@ -40,3 +40,19 @@ def test_stops_with_the_reason_when_configuration_is_bad(clean_env, tmp_path):
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stdout + result.stderr
     assert "Done." not in result.stdout
+
+
+def test_creates_the_administrator_once_from_the_environment(clean_env, tmp_path):
+    env_file = tmp_path / "site.env"
+    env_file.write_text(
+        f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}\nDJANGO_ALLOWED_HOSTS=example.com\n"
+        f"DATABASE_URL=sqlite:///{tmp_path}/site.sqlite3\nSTATIC_ROOT={tmp_path}/static\n"
+        "DJANGO_SUPERUSER_USERNAME=owner\nDJANGO_SUPERUSER_EMAIL=owner@example.com\n"
+        f"DJANGO_SUPERUSER_PASSWORD={secrets.token_urlsafe(16)}\n"
+    )
+    env = {**clean_env, "FILAMENTA_ENV_FILE": str(env_file)}
+    first, again = run_setup(env), run_setup(env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Superuser created successfully." in first.stdout
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "owner exists already" in again.stdout
