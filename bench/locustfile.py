@@ -23,8 +23,10 @@ from bench.pages import admin_links, article_paths_from_sitemap, csrf_token
 
 LOGIN_PATH = "/accounts/login/"
 ADMIN_LOGIN_PATH = "/admin/login/"
-# Answers a brute-forcer should get: the form again, or a refusal once limited.
-LOGIN_REFUSALS = {200, 403, 429}
+# Answers a brute-forcer should get: the form again (400: sent with errors), or,
+# once the limit bites, 429 (403 if the limit is enforced by django-ratelimit's default).
+LOGIN_REFUSALS = {200, 400, 403, 429}
+RATE_LIMITED = {403, 429}
 # The brute-forcer claims another address (a documentation one, RFC 5737) in the
 # header the VPS settings trust from nginx: limited per IP, it must not lock the
 # editor, who signs in from 127.0.0.1, out of the admin. Only a header: every
@@ -138,7 +140,7 @@ class BruteForcer(HttpUser):
             catch_response=True,
         ) as response:
             if response.status_code in LOGIN_REFUSALS:
-                if response.status_code != 200:
+                if response.status_code in RATE_LIMITED:
                     # Counted apart, so the report shows how soon the limit bites.
                     response.request_meta["name"] = f"{LOGIN_PATH} [rate-limited]"
                 response.success()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,18 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 def _number(value: float | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _load_note(meta: dict[str, Any]) -> str:
+    before, after = meta.get("load_before"), meta.get("load_after")
+    if before is None or after is None:
+        return ""
+    note = (
+        f"Load average (1 min): {before} at the start, {after} at the end, {os.cpu_count()} cores"
+    )
+    if max(before, after) > (os.cpu_count() or 1):
+        return note + ": other work shared the CPUs and skewed these figures."
+    return note + "."
 
 
 def http_section(results: dict[str, Any]) -> list[str]:
@@ -292,7 +305,7 @@ def render(results: dict[str, Any], *, charts: list[Path]) -> str:
         f"settings (settings.vps over plain HTTP), {meta['http_database']} with "
         f"{meta['articles']:,} seeded articles; wrk used {meta['connections']} connections for "
         f"{meta['wrk_seconds']} s per page after a {meta['warmup_seconds']} s warm-up. "
-        "Absolute figures drift between machines; compare ratios.",
+        "Absolute figures drift between machines; compare ratios. " + _load_note(meta),
         "",
         "## Targets",
         "",

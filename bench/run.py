@@ -367,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         .replace("postgres", "PostgreSQL")
         .replace("sqlite", "SQLite"),
         "settings": asdict(profile),
+        # Other work on the machine skews every figure: the report shows how busy it was.
+        "load_before": round(os.getloadavg()[0], 2),
     }
     try:
         if "http" in sections:
@@ -379,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
                 lambda: run.database([u for u in args.explain_databases.split(",") if u]),
             )
     finally:
+        run.results["meta"]["load_after"] = round(os.getloadavg()[0], 2)
         path = write_report(run, out=args.out, stem=stem)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
