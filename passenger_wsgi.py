@@ -16,8 +16,6 @@ BASE_DIR = Path(__file__).resolve().parent
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
-from django.urls import set_script_prefix  # noqa: E402
-
 from filamenta.environment import configure, read_env_file  # noqa: E402
 
 # .env first, so that a DEPLOYMENT_TARGET written there wins over our default.
@@ -25,15 +23,12 @@ read_env_file()
 os.environ.setdefault("DEPLOYMENT_TARGET", "cpanel")
 configure()
 
-from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
-# Whitenoise reads STATIC_URL while the application is built, before any
-# request has set the script prefix, and Django caches the value it gets: set
-# the mount point now, or every asset URL loses it. APPLICATION_ROOT wins;
-# Passenger exports its own base URI for a site mounted without it.
-set_script_prefix(
-    getattr(settings, "FORCE_SCRIPT_NAME", None) or os.environ.get("PASSENGER_BASE_URI") or "/"
-)
+from filamenta.mount_point import set_mount_point  # noqa: E402
+
+# APPLICATION_ROOT wins; Passenger exports its own base URI (PASSENGER_BASE_URI)
+# for a site mounted without it. Before the app is built: see mount_point.py.
+set_mount_point()
 
 application = get_wsgi_application()

@@ -5,4 +5,8 @@ from django.core.asgi import get_asgi_application
 from filamenta.environment import configure
 
 configure()
+
+from filamenta.mount_point import set_mount_point  # noqa: E402  (needs settings chosen)
+
+set_mount_point()
 application = get_asgi_application()
