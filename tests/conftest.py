@@ -70,10 +70,14 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
     return environ
 
 
-def run_manage(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
-    """Run ``manage.py`` in a child process, as an operator would."""
+def run_python(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run the project's Python with ``args`` in a child process, from the project root.
+
+    A fresh interpreter is the only way to see what settings, entry points and
+    start-up do with a given environment: Django configures itself once.
+    """
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -81,3 +85,8 @@ def run_manage(*args: str, env: dict[str, str], timeout: float = 60) -> subproce
         timeout=timeout,
         check=False,
     )
+
+
+def run_manage(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run ``manage.py`` in a child process, as an operator would."""
+    return run_python("manage.py", *args, env=env, timeout=timeout)

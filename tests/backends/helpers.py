@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, run_python
 
 
 def tier_env(clean_env: dict[str, str], tmp_path: Path, tier: str, redis_url: str = "") -> dict:
@@ -24,15 +24,7 @@ def tier_env(clean_env: dict[str, str], tmp_path: Path, tier: str, redis_url: st
 
 
 def run_worker(*args: str, env: dict[str, str], timeout: float = 120) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.backends.worker", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    result = run_python("-m", "tests.backends.worker", *args, env=env, timeout=timeout)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 

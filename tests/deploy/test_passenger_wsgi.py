@@ -2,12 +2,10 @@
 
 import json
 import secrets
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, run_python
 
 SHOW = (
     "import json, sys; import passenger_wsgi as p; from django.conf import settings as s; "
@@ -18,15 +16,7 @@ SHOW = (
 
 
 def load(env: dict[str, str], prelude: str = "") -> dict:
-    result = subprocess.run(
-        [sys.executable, "-c", prelude + SHOW],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python("-c", prelude + SHOW, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 

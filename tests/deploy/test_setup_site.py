@@ -2,21 +2,12 @@
 
 import secrets
 import subprocess
-import sys
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import run_python
 
 
 def run_setup(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "deploy/cpanel/setup_site.py"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_python("deploy/cpanel/setup_site.py", env=env, timeout=180)
 
 
 def test_migrates_collects_and_checks(clean_env, tmp_path):

@@ -1,12 +1,10 @@
 """Every entry point builds the app with the mount point already set."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import run_python
 
 SHOW = (
     "import json, importlib; m = importlib.import_module({module!r}); "
@@ -17,15 +15,7 @@ SHOW = (
 
 
 def load(module: str, env: dict[str, str]) -> dict:
-    result = subprocess.run(
-        [sys.executable, "-c", SHOW.format(module=module)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python("-c", SHOW.format(module=module), env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
