@@ -5,9 +5,11 @@ section measured something, counted correctly, and cleaned up after itself.
 """
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import uuid
 
 import psutil
 import pytest
@@ -27,13 +29,21 @@ def require_program(name: str) -> None:
     pytest.skip(message)
 
 
+def _has_mark(process: psutil.Process, mark: str) -> bool:
+    try:
+        return process.environ().get("BENCH_TEST_MARK") == mark
+    except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+        return False
+
+
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     require_program("wrk")
     require_program("redis-server")
     out = tmp_path_factory.mktemp("results")
     data = tmp_path_factory.mktemp("data")
-    before = {p.pid for p in psutil.process_iter()}
+    # Every process the run starts inherits this mark; other work on the machine does not.
+    mark = f"bench-test-{uuid.uuid4().hex}"
     completed = subprocess.run(
         [
             sys.executable,
@@ -51,16 +61,11 @@ def tiny_run(tmp_path_factory):
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
+        env={**os.environ, "BENCH_TEST_MARK": mark},
         timeout=600,
         check=False,
     )
-    leftovers = [
-        p.cmdline()
-        for p in psutil.process_iter()
-        if p.pid not in before
-        and p.is_running()
-        and any(name in " ".join(p.cmdline()) for name in ("gunicorn", "redis-server", "locust"))
-    ]
+    leftovers = [p.cmdline() for p in psutil.process_iter() if _has_mark(p, mark)]
     (json_path,) = out.glob("*-tiny.json")
     return {
         "completed": completed,
