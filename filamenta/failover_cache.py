@@ -21,6 +21,7 @@ CACHES entry::
 
     {"BACKEND": "filamenta.failover_cache.FailoverCache",
      "LOCATION": "redis://127.0.0.1:6379/0",   # names the breaker; shared by aliases
+                                               # (redis+sentinel://h:26379/mymaster/0 with Sentinel)
      "OPTIONS": {"PRIMARY": {...a CACHES entry...},
                  "FALLBACK": {...a CACHES entry...},
                  "FLUSH_ON_RECOVERY": True, "CLEAR_FALLBACK_ON_OPEN": True}}
@@ -39,6 +40,7 @@ from redis.exceptions import RedisError
 
 from filamenta.circuit_breaker import CLOSED, HALF_OPEN, OPEN, circuit_breaker_for
 from filamenta.probe import redact_redis_url
+from filamenta.redis_sentinel import SENTINEL_SCHEME
 
 FAILOVER_BACKEND = "filamenta.failover_cache.FailoverCache"
 # What "the store is unavailable" looks like; anything else is a bug and is raised.
@@ -52,6 +54,8 @@ def _build(config: dict[str, Any]) -> BaseCache:
 
 def breaker_name(location: str) -> str:
     """The breaker's name, also its log prefix: the store without credentials."""
+    if location.startswith(f"{SENTINEL_SCHEME}://"):  # RedisSentinel.location: no credentials
+        return f"Redis at {location}"
     if location.startswith(("redis://", "rediss://", "unix://")):
         return f"Redis at {redact_redis_url(location)}"
     return f"store at {location}"

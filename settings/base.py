@@ -96,7 +96,8 @@ DATABASES = {"default": database_from_env(env, instance_dir=INSTANCE_DIR)}
 # https://docs.djangoproject.com/en/5.2/topics/cache/
 # ------------------------------------------------------------------------------
 # CACHE_BACKEND=auto|redis|file|memory; Redis from REDIS_URL or REDIS_HOST/PORT/
-# PASSWORD/DB. Development has no Redis unless configured. The tier matrix is in
+# PASSWORD/DB, or through Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_MASTER).
+# Development has no Redis unless configured. The tier matrix is in
 # filamenta/backend_settings.py and the README ("Cache, sessions and rate limits").
 # Probed by the module Django loads: an environment module inheriting this one
 # probes with its own Redis default instead (probing here too would probe

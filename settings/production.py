@@ -37,9 +37,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # CACHES, SESSIONS AND RATE LIMITS (filamenta/backend_settings.py, README)
 # ------------------------------------------------------------------------------
 # Required: servers share nothing else, so a per-server store would split
-# caches and multiply rate limits. CACHE_BACKEND defaults to redis here: a
-# Redis that does not answer at start-up stops the server (CACHE_BACKEND=auto
-# lets it start on a local tier instead).
+# caches and multiply rate limits. One server (REDIS_URL or REDIS_HOST) or
+# Sentinel (REDIS_SENTINELS and REDIS_SENTINEL_MASTER) satisfies it.
+# CACHE_BACKEND defaults to redis here: a Redis that does not answer at
+# start-up stops the server (CACHE_BACKEND=auto lets it start on a local tier instead).
 BACKENDS = backend_settings(
     env=env, instance_dir=INSTANCE_DIR, redis_required=True, default_backend="redis"
 )
