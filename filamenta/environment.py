@@ -8,6 +8,7 @@ choose the deployment target as well as fill in its variables.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import environ
@@ -26,6 +27,17 @@ SETTINGS_BY_TARGET = {
     "docker": "settings.docker",
     "production": "settings.production",
 }
+
+
+def documented_variables() -> frozenset[str]:
+    """Every variable .env.example documents: the project's whole configuration surface.
+
+    Tools that start the site in a child process (tests, rehearsals, benchmarks)
+    remove these from the environment they pass on, so a developer's shell cannot
+    change what they see; a test keeps the file complete.
+    """
+    text = (BASE_DIR / ".env.example").read_text()
+    return frozenset(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", text, re.MULTILINE))
 
 
 def read_env_file(path: Path | None = None) -> None:

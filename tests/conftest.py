@@ -10,41 +10,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from filamenta.environment import documented_variables
 from tests.services import is_listening, services_required
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-# Variables the project reads; subprocess tests start from an environment
-# without them so that a developer's shell cannot change what they see.
-PROJECT_VARIABLES = (
-    "DJANGO_SETTINGS_MODULE",
-    "DEPLOYMENT_TARGET",
-    "DATABASE_URL",
-    "DB_TYPE",
-    "DB_NAME",
-    "DB_USER",
-    "DB_PASSWORD",
-    "DB_HOST",
-    "DB_PORT",
-    "DJANGO_SECRET_KEY",
-    "DJANGO_ALLOWED_HOSTS",
-    "DJANGO_DEBUG",
-    "SECURE_SSL_REDIRECT",
-    "LOG_FILE",
-    "INSTANCE_DIR",
-    "APPLICATION_ROOT",
-    "CACHE_BACKEND",
-    "CACHE_DIR",
-    "REDIS_URL",
-    "REDIS_HOST",
-    "REDIS_PORT",
-    "REDIS_PASSWORD",
-    "REDIS_DB",
-    "REDIS_PROBE_TIMEOUT",
-    "REDIS_SENTINELS",
-    "REDIS_SENTINEL_MASTER",
-    "REDIS_SENTINEL_PASSWORD",
-)
+# Subprocess tests start from an environment without the project's variables
+# (all of .env.example) so that a developer's shell cannot change what they see.
+PROJECT_VARIABLES = documented_variables()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

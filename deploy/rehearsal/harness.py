@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import signal
 import socket
@@ -22,24 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from filamenta.environment import documented_variables
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 LOOPBACK = "127.0.0.1"
-
-# Variables the project reads, on top of everything .env.example lists: the
-# rehearsal's servers start from an environment without them, so a developer's
-# shell or .env cannot change what a rehearsal sees.
-PROJECT_VARIABLES = {
-    "DJANGO_SETTINGS_MODULE",
-    "DEPLOYMENT_TARGET",
-    "FILAMENTA_ENV_FILE",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "APPLICATION_ROOT",
-    "INSTANCE_DIR",
-    "STATIC_ROOT",
-    "MEDIA_ROOT",
-}
 
 
 SIGNALS = (signal.SIGALRM, signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
@@ -229,10 +215,7 @@ def wait_for_port(
 
 def clean_environment(**extra: str) -> dict[str, str]:
     """os.environ without the project's variables, plus ``extra``."""
-    names = set(PROJECT_VARIABLES)
-    example = PROJECT_ROOT / ".env.example"
-    if example.exists():
-        names |= set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example.read_text(), re.M))
+    names = documented_variables()
     environ = {k: v for k, v in os.environ.items() if k not in names}
     # The venv's tools (gunicorn, hadolint, docker-compose) come first on PATH.
     environ["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{environ.get('PATH', '')}"
