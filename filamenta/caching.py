@@ -18,6 +18,8 @@ Redis outage) restarts from the clock, never from a number used before.
 
 The bump also runs when the transaction commits: a result computed by another
 process between the save and the commit saw the old rows and must not survive.
+
+``@cached_page`` does the same for a whole public page (see its docstring).
 """
 
 from __future__ import annotations
@@ -28,9 +30,13 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, ParamSpec, TypeVar
 
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -129,3 +135,83 @@ def cached(
         return wrapper
 
     return decorate
+
+
+# Headers of a view's own response worth replaying; middleware adds the rest
+# (security headers, Vary) on every response, hit or miss.
+_REPLAYED_HEADERS = ("Content-Type", "Content-Language", "Last-Modified")
+MESSAGES_COOKIE = CookieStorage.cookie_name
+
+
+def cached_page(
+    *, timeout: int, depends_on: Iterable[str] = (), query: Iterable[str] = ()
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Serve a public page's HTML from the site cache to visitors without a session.
+
+    Rendering is most of a cached page's cost once its data is cached, so the
+    public pages keep their HTML too. Only GET and HEAD from a visitor with no
+    session cookie are served or stored: a signed-in reader (staff seeing
+    drafts, a flash message) always gets a fresh render. Only a 200 that sets
+    no cookie and is not ``Cache-Control: private`` is stored. The key holds the
+    scheme, host, mount point and path, plus only the ``query`` parameters the
+    view reads, so made-up query strings cannot fill the cache.
+
+    Invalidation is the same as ``@cached``: one version per ``depends_on``
+    model, read in one round trip beside the page. The undecorated view stays
+    reachable as ``view.__wrapped__``.
+    """
+    labels = tuple(depends_on)
+    params = tuple(query)
+    for label in labels:
+        _watch(label)
+    # A session (signed in, drafts, a form's state) or a pending flash message
+    # makes the page personal.
+    personal_cookies = frozenset({settings.SESSION_COOKIE_NAME, MESSAGES_COOKIE})
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        name = f"{view.__module__}.{view.__qualname__}"
+        version_names = (f"page:{name}", *(label.lower() for label in labels))
+
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in ("GET", "HEAD") or personal_cookies & request.COOKIES.keys():
+                return view(request, *args, **kwargs)
+            chosen = [(p, request.GET.getlist(p)) for p in params if p in request.GET]
+            raw = f"{request.scheme}://{request.get_host()}{request.path}|{chosen!r}"
+            key = f"page:{name[-120:]}:{hashlib.sha256(raw.encode()).hexdigest()}"
+            versions = versions_get(names=version_names)
+            store = caches[VALUES_ALIAS]
+            hit = store.get(key)
+            if hit is not None and hit[0] == versions:
+                response = HttpResponse(hit[1], status=200)
+                for header, value in hit[2]:
+                    response[header] = value
+                # A fresh render varies on the session cookie; so must its copy,
+                # or a shared cache in front could serve it to a signed-in reader.
+                patch_vary_headers(response, ("Cookie",))
+                response["X-Page-Cache"] = "hit"
+                return response
+            response = view(request, *args, **kwargs)
+            if _storable(response):
+                headers = [(h, response[h]) for h in _REPLAYED_HEADERS if h in response]
+                store.set(key, (versions, response.content, headers), timeout)
+                response["X-Page-Cache"] = "miss"
+            return response
+
+        def invalidate() -> None:
+            version_bump(name=f"page:{name}")
+
+        wrapper.invalidate = invalidate  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def _storable(response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "private" not in response.get("Cache-Control", "")
+        and "no-store" not in response.get("Cache-Control", "")
+    )

@@ -6,16 +6,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from apps.admin.selectors import site_settings_get
+from filamenta.caching import cached_page
 
 from .selectors import article_get_for_staff, article_get_public, article_list_latest
 from .selectors import article_list_page as select_page
 
+# Every public page shows articles, their authors and the site settings.
+PAGE_DEPENDS_ON = ("content.Article", "users.User", "siteadmin.SiteSettings")
+PAGE_TIMEOUT = 300
 
+
+@cached_page(timeout=PAGE_TIMEOUT, depends_on=PAGE_DEPENDS_ON)
 def home(request: HttpRequest) -> HttpResponse:
     articles = article_list_latest(limit=site_settings_get().items_per_page)
     return render(request, "content/home.html", {"articles": articles})
 
 
+@cached_page(timeout=PAGE_TIMEOUT, depends_on=PAGE_DEPENDS_ON, query=("page",))
 def article_list(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("page") or "1"
     # A page number is a handful of digits; anything else is a page that does not exist.
@@ -27,6 +34,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     return render(request, "content/article_list.html", {"page": page})
 
 
+@cached_page(timeout=PAGE_TIMEOUT, depends_on=PAGE_DEPENDS_ON)
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = article_get_public(slug=slug)
     if article is None and request.user.is_staff:
