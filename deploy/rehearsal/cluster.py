@@ -10,9 +10,7 @@ is fresh on the other at once; Redis is required; check --deploy is clean.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import sys
 
 from .harness import (
     LOOPBACK,
@@ -33,6 +31,9 @@ from .site import (
     settings_value,
 )
 from .web import Browser
+
+# Seconds the whole rehearsal may take (REHEARSE_BUDGET overrides).
+BUDGET = 300
 
 HOST = "filamenta.test"
 DATABASE = "filamenta_rehearse_cluster"
@@ -189,13 +190,3 @@ def content_fresh_across_servers(
         all(p.status == 200 and new_title in p.text for p in after),
         f"statuses {[p.status for p in after]}",
     )
-
-
-def main() -> int:
-    with Rehearsal("cluster", budget=int(os.environ.get("REHEARSE_BUDGET", "300"))) as r:
-        rehearse(r)
-    return r.exit_code()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

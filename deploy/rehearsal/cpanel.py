@@ -16,7 +16,6 @@ import os
 import pwd
 import secrets
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +43,9 @@ from .site import (
     login_rate_per_account,
 )
 from .web import Browser
+
+# Seconds the whole rehearsal may take (REHEARSE_BUDGET overrides).
+BUDGET = 420
 
 PREFIX = "/filamenta"
 DATABASE = "filamenta_rehearse_cpanel"
@@ -410,13 +412,3 @@ def rate_limit_across_processes(
         refused and max(per_process.values(), default=0) <= limit and len(per_process) == 2,
         f"429 after {attempts} attempts (limit {limit}); attempts per process {per_process}",
     )
-
-
-def main() -> int:
-    with Rehearsal("cpanel", budget=int(os.environ.get("REHEARSE_BUDGET", "420"))) as r:
-        rehearse(r)
-    return r.exit_code()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,7 +13,6 @@ of the rehearsal, the port to a free loopback one.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shutil
 import ssl
@@ -35,6 +34,9 @@ from .harness import (
 from .services import postgresql_database, private_redis
 from .vps import NGINX_MAIN, self_signed_certificate, substitute
 from .web import Browser
+
+# Seconds the whole rehearsal may take (REHEARSE_BUDGET overrides).
+BUDGET = 300
 
 DOCKER = PROJECT_ROOT / "deploy" / "docker"
 COMPOSE = DOCKER / "docker-compose.yml"
@@ -270,13 +272,3 @@ def through_nginx(
     r.check("pages answer through the compose nginx over TLS", page.status == 200, f"{page.status}")
     css = browser.get("/static/admin/css/base.css")
     r.check("static files answer from the shared static volume", css.status == 200, f"{css.status}")
-
-
-def main() -> int:
-    with Rehearsal("docker", budget=int(os.environ.get("REHEARSE_BUDGET", "300"))) as r:
-        rehearse(r)
-    return r.exit_code()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,7 +14,6 @@ import os
 import secrets
 import shutil
 import ssl
-import sys
 from pathlib import Path
 
 from .harness import (
@@ -31,6 +30,9 @@ from .harness import (
 from .services import postgresql_database, private_redis
 from .site import admin_login, backends_report, create_admin, has_command, is_admin_page
 from .web import Browser
+
+# Seconds the whole rehearsal may take (REHEARSE_BUDGET overrides).
+BUDGET = 300
 
 HOST = "filamenta.test"
 DATABASE = "filamenta_rehearse_vps"
@@ -315,13 +317,3 @@ def checks_through_nginx(
         429 in statuses and statuses[0] == 200,
         f"statuses {statuses}",
     )
-
-
-def main() -> int:
-    with Rehearsal("vps", budget=int(os.environ.get("REHEARSE_BUDGET", "300"))) as r:
-        rehearse(r)
-    return r.exit_code()
-
-
-if __name__ == "__main__":
-    sys.exit(main())
