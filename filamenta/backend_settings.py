@@ -24,6 +24,7 @@ from urllib.parse import quote
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from filamenta.environment import whole_number
 from filamenta.probe import CHOICES, BackendChoice, probe_backends
 from filamenta.redis_sentinel import RedisSentinel, master_name, sentinel_addresses
 
@@ -130,8 +131,8 @@ def redis_url_from_env(env: environ.Env, *, default_host: str = "") -> str:
     host = env.str("REDIS_HOST", default="").strip() or default_host
     if not host:
         return ""
-    port = _whole_number(env, "REDIS_PORT", 6379)
-    db = _whole_number(env, "REDIS_DB", 0)
+    port = whole_number("REDIS_PORT", 6379, minimum=1, maximum=65535)
+    db = whole_number("REDIS_DB", 0)
     password = env.str("REDIS_PASSWORD", default="")
     credentials = f":{quote(password, safe='')}@" if password else ""
     return f"redis://{credentials}{host}:{port}/{db}"
@@ -177,7 +178,7 @@ def redis_sentinel_from_env(env: environ.Env) -> RedisSentinel | None:
     return RedisSentinel(
         sentinels=sentinels,
         master=master_name(master),
-        db=_whole_number(env, "REDIS_DB", 0),
+        db=whole_number("REDIS_DB", 0),
         password=env.str("REDIS_PASSWORD", default=""),
         sentinel_password=sentinel_password,
     )
@@ -275,15 +276,6 @@ def _file_caches(cache_dir: Path) -> dict[str, Any]:
         # One shard: the probe opens this very store, and counters are small.
         "ratelimit": store("ratelimit", shards=1),
     }
-
-
-def _whole_number(env: environ.Env, name: str, default: int) -> int:
-    raw = env.str(name, default=str(default)).strip()
-    if not raw.isdigit():
-        raise ImproperlyConfigured(
-            f"{name}={raw!r} is not a whole number; set it to an integer such as {default}."
-        )
-    return int(raw)
 
 
 def _positive_float(env: environ.Env, name: str, default: float) -> float:

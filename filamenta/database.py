@@ -15,6 +15,8 @@ import dj_database_url
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from filamenta.environment import whole_number
+
 SQLITE = "django.db.backends.sqlite3"
 MYSQL = "django.db.backends.mysql"
 POSTGRESQL = "django.db.backends.postgresql"
@@ -53,7 +55,7 @@ def database_from_env(env: environ.Env, *, instance_dir: Path) -> dict[str, Any]
         raise ImproperlyConfigured(
             "The database has no name: add it to DATABASE_URL (…/name) or set DB_NAME."
         )
-    config["CONN_MAX_AGE"] = _int(env, "DB_CONN_MAX_AGE", 0 if engine == SQLITE else 60)
+    config["CONN_MAX_AGE"] = whole_number("DB_CONN_MAX_AGE", 0 if engine == SQLITE else 60)
     config["CONN_HEALTH_CHECKS"] = engine != SQLITE
     config["OPTIONS"] = {**_options_for(engine), **config.get("OPTIONS", {})}
     if engine == MYSQL:
@@ -89,7 +91,7 @@ def _from_fields(env: environ.Env) -> dict[str, Any]:
     engine = ENGINES_BY_DB_TYPE[db_type]
     port = env.str("DB_PORT", default="")
     if port:
-        port = str(_int(env, "DB_PORT", 0))
+        port = str(whole_number("DB_PORT", 5432, minimum=1, maximum=65535))
     return {
         "ENGINE": engine,
         "NAME": env.str("DB_NAME", default=""),
@@ -98,19 +100,6 @@ def _from_fields(env: environ.Env) -> dict[str, Any]:
         "HOST": env.str("DB_HOST", default="" if engine == SQLITE else "127.0.0.1"),
         "PORT": port,
     }
-
-
-def _int(env: environ.Env, name: str, default: int) -> int:
-    raw = env.str(name, default=str(default)).strip()
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"{name}={raw!r} is not a whole number; set it to an integer such as {default or 5432}."
-        ) from None
-    if value < 0:
-        raise ImproperlyConfigured(f"{name}={raw!r} must be zero or a positive integer.")
-    return value
 
 
 def _options_for(engine: str) -> dict[str, Any]:

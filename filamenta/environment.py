@@ -29,6 +29,28 @@ SETTINGS_BY_TARGET = {
 }
 
 
+def whole_number(
+    name: str, default: int, *, minimum: int = 0, maximum: int | None = None, hint: str = ""
+) -> int:
+    """An integer variable in ``minimum``..``maximum``, or stop naming it, its value and the range.
+
+    Ports, counts and timeouts are all read this way, so every such variable
+    fails the same way: a typo in a panel's field stops start-up with a
+    message that says which variable and what it accepts.
+    """
+    raw = env.str(name, default=str(default)).strip()
+    value = int(raw) if raw.isascii() and raw.isdigit() else None
+    if value is None or value < minimum or (maximum is not None and value > maximum):
+        accepted = (
+            f"from {minimum} to {maximum}" if maximum is not None else f"of {minimum} or more"
+        )
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a whole number {accepted}; set it to an integer such as "
+            f"{default}.{' ' + hint if hint else ''}"
+        )
+    return value
+
+
 def documented_variables() -> frozenset[str]:
     """Every variable .env.example documents: the project's whole configuration surface.
 

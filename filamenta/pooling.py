@@ -9,23 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from filamenta.environment import whole_number
 
 POOL_LIMITS = {"DB_POOL_MIN_SIZE": 1, "DB_POOL_MAX_SIZE": 4, "DB_POOL_TIMEOUT": 10}
 
 
-def database_pool(env: environ.Env) -> dict[str, Any]:
+def database_pool() -> dict[str, Any]:
     """psycopg_pool options for ``DATABASES[...]["OPTIONS"]["pool"]``, from DB_POOL_*."""
-    values = {}
-    for name, default in POOL_LIMITS.items():
-        raw = env.str(name, default=str(default)).strip()
-        if not raw.isdigit() or int(raw) < 1:
-            raise ImproperlyConfigured(
-                f"{name}={raw!r} is not a positive whole number; set it to an integer such "
-                f"as {default}."
-            )
-        values[name] = int(raw)
+    values = {name: whole_number(name, default, minimum=1) for name, default in POOL_LIMITS.items()}
     if values["DB_POOL_MIN_SIZE"] > values["DB_POOL_MAX_SIZE"]:
         raise ImproperlyConfigured(
             f"DB_POOL_MIN_SIZE={values['DB_POOL_MIN_SIZE']} is larger than "

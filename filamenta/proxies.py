@@ -8,18 +8,17 @@ proxies we run: anything a client prepends to the header is ignored.
 
 from __future__ import annotations
 
-import environ
-from django.core.exceptions import ImproperlyConfigured
+from filamenta.environment import whole_number
 
 XFF_MIDDLEWARE = "xff.middleware.XForwardedForMiddleware"
 
 
-def trusted_proxy_depth(env: environ.Env, *, default: int = 1) -> int:
+def trusted_proxy_depth(*, default: int = 1) -> int:
     """TRUSTED_PROXY_DEPTH: how many proxies in front append to X-Forwarded-For."""
-    raw = env.str("TRUSTED_PROXY_DEPTH", default=str(default)).strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= 5:
-        raise ImproperlyConfigured(
-            f"TRUSTED_PROXY_DEPTH={raw!r} is not a proxy count; use a whole number from 1 "
-            "to 5 (1: nginx on the same machine; 2: a load balancer in front of nginx)."
-        )
-    return int(raw)
+    return whole_number(
+        "TRUSTED_PROXY_DEPTH",
+        default,
+        minimum=1,
+        maximum=5,
+        hint="1: nginx on the same machine; 2: a load balancer in front of nginx.",
+    )

@@ -22,7 +22,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # and the audit history count people; only the TRUSTED_PROXY_DEPTH hops we run
 # are trusted in X-Forwarded-For.
 MIDDLEWARE = [XFF_MIDDLEWARE, *MIDDLEWARE]
-XFF_TRUSTED_PROXY_DEPTH = trusted_proxy_depth(env)
+XFF_TRUSTED_PROXY_DEPTH = trusted_proxy_depth()
 
 # DATABASE POOL
 # https://docs.djangoproject.com/en/5.2/ref/databases/#postgresql-connection-pool
@@ -32,7 +32,7 @@ XFF_TRUSTED_PROXY_DEPTH = trusted_proxy_depth(env)
 # Django refuses a pool beside CONN_MAX_AGE: the pool keeps connections itself.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"]["pool"] = database_pool(env)
+    DATABASES["default"]["OPTIONS"]["pool"] = database_pool()
 
 # CACHES, SESSIONS AND RATE LIMITS (filamenta/backend_settings.py, README)
 # ------------------------------------------------------------------------------

@@ -15,25 +15,28 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 def main() -> int:
     """Try to connect once a second until the deadline."""
     sys.path.insert(0, str(PROJECT_ROOT))
-    from filamenta.environment import configure, env
+    from django.core.exceptions import ImproperlyConfigured
+
+    from filamenta.environment import configure, whole_number
 
     configure()
-    raw = env.str("DB_WAIT_TIMEOUT", default="60").strip()
-    if not raw.isdigit():
-        print(f"DB_WAIT_TIMEOUT={raw!r} is not a number of seconds; use e.g. 60.", file=sys.stderr)
+    try:
+        seconds = whole_number("DB_WAIT_TIMEOUT", 60)
+    except ImproperlyConfigured as exc:
+        print(exc, file=sys.stderr)
         return 2
     import django
     from django.db import DatabaseError, connections
 
     django.setup()
     connection = connections["default"]
-    deadline = time.monotonic() + int(raw)
+    deadline = time.monotonic() + seconds
     while True:
         try:
             connection.ensure_connection()
         except DatabaseError as error:
             if time.monotonic() >= deadline:
-                print(f"The database did not answer within {raw} s: {error}", file=sys.stderr)
+                print(f"The database did not answer within {seconds} s: {error}", file=sys.stderr)
                 return 1
             connection.close()
             time.sleep(1)

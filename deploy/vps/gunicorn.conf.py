@@ -12,7 +12,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from filamenta.environment import env, read_env_file  # noqa: E402
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+from filamenta.environment import env, read_env_file, whole_number  # noqa: E402
 
 # gunicorn reads this file before Django starts: .env must be read here too
 # for GUNICORN_* values kept there.
@@ -20,11 +22,11 @@ read_env_file()
 
 
 def _count(name: str, default: int) -> int:
-    """A positive whole number from the environment, or stop naming the variable."""
-    raw = env.str(name, default=str(default)).strip()
-    if not raw.isdigit() or int(raw) < 1:
-        sys.exit(f"{name}={raw!r} is not a positive whole number; set it to e.g. {default}.")
-    return int(raw)
+    """A positive whole number, or exit with the message: gunicorn would bury a traceback."""
+    try:
+        return whole_number(name, default, minimum=1)
+    except ImproperlyConfigured as exc:
+        sys.exit(str(exc))
 
 
 wsgi_app = "filamenta.wsgi:application"

@@ -1,6 +1,5 @@
 """Proxy depth and the PostgreSQL pool: read from the environment, refused when wrong."""
 
-import environ
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -10,21 +9,21 @@ from filamenta.proxies import trusted_proxy_depth
 
 def test_proxy_depth_defaults_to_one_nginx(monkeypatch):
     monkeypatch.delenv("TRUSTED_PROXY_DEPTH", raising=False)
-    assert trusted_proxy_depth(environ.Env()) == 1
+    assert trusted_proxy_depth() == 1
 
 
 @pytest.mark.parametrize("raw", ["0", "two", "-1", "9"])
 def test_bad_proxy_depth_names_the_variable(monkeypatch, raw):
     monkeypatch.setenv("TRUSTED_PROXY_DEPTH", raw)
     with pytest.raises(ImproperlyConfigured, match=f"TRUSTED_PROXY_DEPTH='{raw}'"):
-        trusted_proxy_depth(environ.Env())
+        trusted_proxy_depth()
 
 
 def test_pool_sizes_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("DB_POOL_MIN_SIZE", "2")
     monkeypatch.setenv("DB_POOL_MAX_SIZE", "8")
     monkeypatch.delenv("DB_POOL_TIMEOUT", raising=False)
-    assert database_pool(environ.Env()) == {"min_size": 2, "max_size": 8, "timeout": 10}
+    assert database_pool() == {"min_size": 2, "max_size": 8, "timeout": 10}
 
 
 @pytest.mark.parametrize(
@@ -41,7 +40,7 @@ def test_bad_pool_values_name_the_variable(monkeypatch, variables, expected):
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(ImproperlyConfigured, match=expected):
-        database_pool(environ.Env())
+        database_pool()
 
 
 SHOW = (

@@ -5,7 +5,12 @@ import os
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from filamenta.environment import SETTINGS_BY_TARGET, read_env_file, settings_module_for
+from filamenta.environment import (
+    SETTINGS_BY_TARGET,
+    read_env_file,
+    settings_module_for,
+    whole_number,
+)
 
 
 def test_explicit_settings_module_wins_over_target():
@@ -54,3 +59,19 @@ def test_missing_env_file_leaves_the_environment_alone(tmp_path):
     before = dict(os.environ)
     read_env_file(tmp_path / "nowhere.env")
     assert dict(os.environ) == before
+
+
+def test_whole_number_reads_the_default_and_the_variable(monkeypatch):
+    monkeypatch.delenv("FILAMENTA_T_COUNT", raising=False)
+    assert whole_number("FILAMENTA_T_COUNT", 7, minimum=1) == 7
+    monkeypatch.setenv("FILAMENTA_T_COUNT", " 12 ")
+    assert whole_number("FILAMENTA_T_COUNT", 7, minimum=1) == 12
+
+
+@pytest.mark.parametrize("raw", ["twelve", "-3", "1.5", "0", "70000", "١٢"])
+def test_whole_number_outside_its_range_names_variable_value_and_range(monkeypatch, raw):
+    monkeypatch.setenv("FILAMENTA_T_PORT", raw)
+    with pytest.raises(ImproperlyConfigured) as error:
+        whole_number("FILAMENTA_T_PORT", 5432, minimum=1, maximum=65535)
+    assert f"FILAMENTA_T_PORT={raw!r}" in str(error.value)
+    assert "from 1 to 65535" in str(error.value)
