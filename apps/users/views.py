@@ -21,7 +21,13 @@ from apps.admin.selectors import site_settings_get
 from apps.admin.services import history_record
 
 from .forms import ProfileForm
-from .throttle import LOGIN_RULES, PASSWORD_RESET_RULES, throttle_check, too_many_requests
+from .throttle import (
+    LOGIN_RULES,
+    PASSWORD_RESET_RULES,
+    Rule,
+    throttle_check,
+    too_many_requests,
+)
 
 
 class InvalidFormIs400:
@@ -31,13 +37,20 @@ class InvalidFormIs400:
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class LoginView(InvalidFormIs400, auth_views.LoginView):
-    redirect_authenticated_user = True
+class Throttled:
+    """Refuse a POST over any of ``throttle_rules`` with a 429 before the form is read."""
+
+    throttle_rules: tuple[Rule, ...] = ()
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if wait := throttle_check(request=request, rules=LOGIN_RULES):
+        if wait := throttle_check(request=request, rules=self.throttle_rules):
             return too_many_requests(request, retry_after=wait)
         return super().post(request, *args, **kwargs)
+
+
+class LoginView(Throttled, InvalidFormIs400, auth_views.LoginView):
+    throttle_rules = LOGIN_RULES
+    redirect_authenticated_user = True
 
 
 @sensitive_post_parameters()
@@ -50,11 +63,8 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     return admin.site.login(request)
 
 
-class PasswordResetView(InvalidFormIs400, auth_views.PasswordResetView):
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if wait := throttle_check(request=request, rules=PASSWORD_RESET_RULES):
-            return too_many_requests(request, retry_after=wait)
-        return super().post(request, *args, **kwargs)
+class PasswordResetView(Throttled, InvalidFormIs400, auth_views.PasswordResetView):
+    throttle_rules = PASSWORD_RESET_RULES
 
     def form_valid(self, form):
         self.extra_email_context = {"site_name": site_settings_get().site_name}
