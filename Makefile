@@ -15,7 +15,7 @@ CHECK_ENV := FILAMENTA_ENV_FILE=/dev/null DJANGO_SETTINGS_MODULE=settings.base
 
 .DEFAULT_GOAL := help
 .PHONY: help run migrate superuser test lint format checks test-sqlite test-postgresql \
-	test-mariadb system-deps clean
+	test-mariadb system-deps browser-deps clean
 
 help:
 	@echo "make run     serve the site on http://127.0.0.1:8000 (SQLite, no other service)"
@@ -33,7 +33,7 @@ $(VENV)/.installed-development: $(PY) requirements/base.txt requirements/develop
 	$(PIP) install -r requirements/development.txt
 	@touch $@
 
-$(VENV)/.installed-test: $(PY) $(wildcard requirements/*.txt) | system-deps bench-system-deps
+$(VENV)/.installed-test: $(PY) $(wildcard requirements/*.txt) | system-deps bench-system-deps browser-deps
 	$(PIP) install -r requirements/test.txt
 	@touch $@
 
@@ -45,6 +45,17 @@ system-deps:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libmariadb-dev pkg-config; \
 	else \
 		echo "mysqlclient needs the MariaDB client headers: sudo apt-get install libmariadb-dev pkg-config"; \
+		exit 1; \
+	fi
+
+# The browser test (tests/browser) drives Debian's Chromium through its chromedriver.
+browser-deps:
+	@if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Chromium and chromedriver for the browser test (apt-get)"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	else \
+		echo "The browser test needs Chromium: sudo apt-get install chromium chromium-driver"; \
 		exit 1; \
 	fi
 
