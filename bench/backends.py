@@ -146,8 +146,12 @@ def stores(workdir: Path, redis_url: str) -> dict[str, dict[str, Any]]:
 
     many = {"MAX_ENTRIES": 1_000_000}
     return {
-        "redis tier (FailoverCache→django-redis)": _redis_caches(redis_url, 0.3)["default"],
-        "file tier (diskcache)": _file_caches(workdir / "file-tier")["default"],
+        "redis tier (FailoverCache→django-redis)": _redis_caches(
+            redis_url, 0.3, breaker=f"Redis at {redis_url}"
+        )["default"],
+        "file tier (diskcache)": _file_caches(
+            workdir / "file-tier", breaker=f"file store at {workdir / 'file-tier'}"
+        )["default"],
         "memory tier (LocMem)": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "tier",
@@ -204,14 +208,14 @@ def probe_ms(env: dict[str, str], runs: int = 3) -> float:
     times = []
     for _ in range(runs):
         out = subprocess.run(
-            [sys.executable, "manage.py", "backends", "--json"],
+            [sys.executable, "manage.py", "backends", "--json", "--probe"],
             cwd=ROOT,
             env=env,
             capture_output=True,
             text=True,
             check=True,
         ).stdout
-        times.append(json.loads(out)["probe_ms"])
+        times.append(json.loads(out)["probe"]["ms"])
     return statistics.median(times)
 
 
@@ -229,7 +233,7 @@ def probe_section(workdir: Path, redis_url: str) -> dict[str, float]:
         cases = {
             "no Redis configured (file tier)": base,
             "Redis up": {**base, "REDIS_URL": redis_url},
-            "a port that never answers (auto → file)": {
+            "a port that never answers": {
                 **base,
                 "REDIS_URL": f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
             },
@@ -241,7 +245,7 @@ def probe_section(workdir: Path, redis_url: str) -> dict[str, float]:
     targets = {
         "no Redis configured (file tier)": "≤ 5",
         "Redis up": "",
-        "a port that never answers (auto → file)": "≤ 350",
+        "a port that never answers": "≤ 350",
     }
     for name, value in results.items():
         print(f"{name:45} {value:8.1f}   target {targets[name] or '-'}")
@@ -253,7 +257,6 @@ def request_section(redis: subprocess.Popen, redis_url: str, requests: int) -> d
 
     from filamenta.backend_settings import CACHED_DB, _redis_caches
     from filamenta.circuit_breaker import circuit_breaker_state
-    from filamenta.failover_cache import breaker_name
 
     client = Client(HTTP_HOST="localhost")
 
@@ -265,7 +268,7 @@ def request_section(redis: subprocess.Popen, redis_url: str, requests: int) -> d
         return (time.perf_counter() - started) / n * 1000
 
     with override_settings(
-        CACHES=_redis_caches(redis_url, 0.3),
+        CACHES=_redis_caches(redis_url, 0.3, breaker=f"Redis at {redis_url}"),
         SESSION_ENGINE=CACHED_DB,
         SESSION_CACHE_ALIAS="sessions",
         ROOT_URLCONF="bench.backends",
@@ -277,7 +280,7 @@ def request_section(redis: subprocess.Popen, redis_url: str, requests: int) -> d
         started = time.perf_counter()
         client.get("/visit")
         first = (time.perf_counter() - started) * 1000
-        state = circuit_breaker_state(breaker_name(redis_url))
+        state = circuit_breaker_state(f"Redis at {redis_url}")
         timed(50)
         down = timed(requests)
     print(f"\n3. One request (session + cache get/set + rate limit), ms, {requests} requests")

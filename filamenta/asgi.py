@@ -10,3 +10,8 @@ from filamenta.mount_point import set_mount_point  # noqa: E402  (needs settings
 
 set_mount_point()
 application = get_asgi_application()
+
+# A store that is down as this process starts: serve from the fallbacks, never exit.
+from filamenta.probe import start_degraded_if_down  # noqa: E402
+
+start_degraded_if_down()

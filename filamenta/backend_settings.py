@@ -1,34 +1,40 @@
-"""CACHES, SESSION_ENGINE and the rate-limit alias for the tier the probe chose.
+"""CACHES, SESSION_ENGINE and the rate-limit alias for the tier the configuration names.
 
-| tier   | "default" (site cache)     | sessions                        | "ratelimit"             |
-|--------|----------------------------|---------------------------------|-------------------------|
-| redis  | Redis, else local memory   | cached_db over Redis, else db   | Redis, else DB counters |
-| file   | diskcache in CACHE_DIR     | cached_db over diskcache        | diskcache in CACHE_DIR  |
-| memory | local memory (per process) | db                              | DB counters             |
+| tier   | "default" (site cache)     | sessions                   | "ratelimit"             |
+|--------|----------------------------|----------------------------|-------------------------|
+| redis  | Redis, else local memory   | cached_db over Redis       | Redis, else DB counters |
+| file   | diskcache, else local mem. | cached_db over diskcache   | diskcache, else DB ctrs |
+| memory | local memory (per process) | db                         | DB counters             |
 
-"else" is the circuit breaker's fallback while Redis is down at run time.
-Redis is one server (REDIS_URL or REDIS_HOST…) or the master that Redis
-Sentinel names (REDIS_SENTINELS and REDIS_SENTINEL_MASTER); everything above
-is the same for both.
-Sessions are never per process, and a cache that breaks only costs a read
-from the database (the session alias falls back to nothing: a miss).
+"else" is the circuit breaker's fallback while the tier's store is down,
+whether it went down under a running process or was down when the process
+started. Redis is one server (REDIS_URL or REDIS_HOST…) or the master that
+Redis Sentinel names (REDIS_SENTINELS and REDIS_SENTINEL_MASTER); everything
+above is the same for both. Sessions are never per process, and a cache that
+breaks only costs a read from the database (the session alias falls back to
+nothing: a miss).
+
+Nothing here touches a store: settings are read by every process, management
+commands included, and the tier must not depend on the luck of the moment.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from filamenta.environment import whole_number
-from filamenta.probe import CHOICES, BackendChoice, probe_backends
+from filamenta.file_cache import FILE_STORES
 from filamenta.redis_sentinel import RedisSentinel, master_name, sentinel_addresses
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+TIERS = ("redis", "file", "memory")
+CHOICES = ("auto", *TIERS)
 FAILOVER = "filamenta.failover_cache.FailoverCache"  # = failover_cache.FAILOVER_BACKEND
 DJANGO_REDIS = "django_redis.cache.RedisCache"
 SENTINEL_CLIENT = "django_redis.client.SentinelClient"
@@ -43,14 +49,36 @@ DB = "django.contrib.sessions.backends.db"
 
 @dataclass(frozen=True)
 class BackendSettings:
-    """What an environment module copies into its settings, and the probe's record."""
+    """What an environment module copies into its settings, and what the tier follows from.
 
-    choice: BackendChoice
+    The tier is decided from configuration alone, never from whether a store
+    answers at this moment: every process of a deployment, however and whenever
+    it starts, takes the same tier. A store that is down when a process starts
+    only means the process starts degraded, on the breaker's fallbacks
+    (filamenta.probe checks the stores; filamenta.failover_cache serves).
+    """
+
+    requested: str  # CACHE_BACKEND: auto, redis, file or memory
+    tier: str
+    reason: str  # why this tier, from configuration
+    # The circuit breaker that guards the tier's stores, named for them without
+    # credentials ("Redis at redis://host:6379/0", "file store at /path"); "" on memory.
+    breaker: str
+    redis_location: str  # redacted; "" when no Redis is configured
+    redis_configured: bool
+    cache_dir: str
     caches: dict[str, Any]
     session_engine: str
     session_cache_alias: str
-    redis_configured: bool
-    cache_dir: str
+    # What the probe needs to check the stores; the URL may hold a password.
+    redis_url: str = field(default="", repr=False)
+    sentinel: RedisSentinel | None = None
+    timeout: float = 0.3
+
+    @property
+    def explicit(self) -> bool:
+        """The operator asked for this tier by name: its stores being down is a deploy error."""
+        return self.requested == self.tier
 
 
 def backend_settings(
@@ -62,11 +90,17 @@ def backend_settings(
     default_backend: str = "auto",
     requested: str | None = None,
 ) -> BackendSettings:
-    """Read CACHE_BACKEND and the Redis variables, probe, and build the settings.
+    """Read CACHE_BACKEND and the Redis variables and build the settings; no I/O.
 
     ``redis_default_host`` is the environment's own Redis host when neither
     REDIS_URL nor REDIS_HOST is set ("" = none), ``default_backend`` its CACHE_BACKEND when unset;
     ``requested`` overrides CACHE_BACKEND altogether (the test settings).
+
+    | CACHE_BACKEND | tier                                                  |
+    |---------------|-------------------------------------------------------|
+    | auto          | redis when a Redis is configured, else file           |
+    | redis         | redis; no Redis configured stops start-up             |
+    | file, memory  | that tier                                             |
     """
     if requested is None:
         raw = env.str("CACHE_BACKEND", default=default_backend)
@@ -78,26 +112,46 @@ def backend_settings(
     sentinel = redis_sentinel_from_env(env)
     # With Sentinel the environment's default host is not used: the sentinels name the master.
     redis_url = "" if sentinel else redis_url_from_env(env, default_host=redis_default_host)
-    if redis_required and not (redis_url or sentinel):
+    configured = bool(redis_url or sentinel)
+    if redis_required and not configured:
         raise ImproperlyConfigured(
             "This environment requires Redis: set REDIS_URL (redis://[:password@]host:6379/0), "
             "REDIS_HOST (with REDIS_PORT, REDIS_PASSWORD, REDIS_DB), or REDIS_SENTINELS "
             "(host:port,host:port) with REDIS_SENTINEL_MASTER."
         )
+    if requested == "redis" and not configured:
+        raise ImproperlyConfigured(
+            "CACHE_BACKEND=redis but no Redis is configured: set REDIS_URL, REDIS_HOST "
+            "(with REDIS_PORT, REDIS_PASSWORD, REDIS_DB), or REDIS_SENTINELS with "
+            "REDIS_SENTINEL_MASTER."
+        )
     timeout = _positive_float(env, "REDIS_PROBE_TIMEOUT", 0.3)
     cache_dir = Path(env.str("CACHE_DIR", default=str(instance_dir / "cache"))).absolute()
-    choice = probe_backends(
-        requested=requested,
-        redis_url=redis_url,
-        cache_dir=cache_dir,
-        timeout=timeout,
-        sentinel=sentinel,
-    )
-    if choice.tier == "redis":
-        caches = _redis_caches(redis_url, timeout, sentinel=sentinel)
+    redis_location = ""
+    if configured:
+        redis_location = sentinel.location if sentinel else redact_redis_url(redis_url)
+
+    if requested == "memory":
+        tier, reason = "memory", "CACHE_BACKEND=memory"
+    elif requested == "file" or (requested == "auto" and not configured):
+        tier = "file"
+        reason = f"CACHE_BACKEND={requested}" + (
+            "" if requested == "file" else " and no Redis is configured"
+        )
+    else:
+        tier = "redis"
+        reason = f"CACHE_BACKEND={requested}" + (
+            "" if requested == "redis" else " and a Redis is configured"
+        )
+
+    breaker = ""
+    if tier == "redis":
+        breaker = f"Redis at {redis_location}"
+        caches = _redis_caches(redis_url, timeout, sentinel=sentinel, breaker=breaker)
         session_engine, session_alias = CACHED_DB, "sessions"
-    elif choice.tier == "file":
-        caches = _file_caches(cache_dir)
+    elif tier == "file":
+        breaker = f"file store at {cache_dir}"
+        caches = _file_caches(cache_dir, breaker=breaker)
         session_engine, session_alias = CACHED_DB, "sessions"
     else:
         caches = {
@@ -106,12 +160,19 @@ def backend_settings(
         }
         session_engine, session_alias = DB, "default"
     return BackendSettings(
-        choice=choice,
+        requested=requested,
+        tier=tier,
+        reason=reason,
+        breaker=breaker,
+        redis_location=redis_location,
+        redis_configured=configured,
+        cache_dir=str(cache_dir),
         caches=caches,
         session_engine=session_engine,
         session_cache_alias=session_alias,
-        redis_configured=bool(redis_url or sentinel),
-        cache_dir=str(cache_dir),
+        redis_url=redis_url,
+        sentinel=sentinel,
+        timeout=timeout,
     )
 
 
@@ -121,8 +182,6 @@ def redis_url_from_env(env: environ.Env, *, default_host: str = "") -> str:
     if url:
         scheme = url.split("://", 1)[0] if "://" in url else ""
         if scheme not in REDIS_SCHEMES:
-            from filamenta.probe import redact_redis_url
-
             raise ImproperlyConfigured(
                 f"REDIS_URL={redact_redis_url(url)!r} is not a Redis URL; use "
                 "redis://[:password@]host:6379/0, rediss://… (TLS) or unix:///path/redis.sock."
@@ -185,10 +244,9 @@ def redis_sentinel_from_env(env: environ.Env) -> RedisSentinel | None:
 
 
 def _redis_caches(
-    url: str, timeout: float, *, sentinel: RedisSentinel | None = None
+    url: str, timeout: float, *, breaker: str, sentinel: RedisSentinel | None = None
 ) -> dict[str, Any]:
     """The three aliases on Redis: the server at ``url``, or the master ``sentinel`` names."""
-    location = sentinel.location if sentinel else url
 
     def redis(prefix: str) -> dict[str, Any]:
         return {
@@ -204,28 +262,38 @@ def _redis_caches(
             },
         }
 
-    def failover(prefix: str, fallback: dict[str, Any], *, flush: bool) -> dict[str, Any]:
-        return {
-            "BACKEND": FAILOVER,
-            "LOCATION": location,
-            "OPTIONS": {
-                "PRIMARY": redis(prefix),
-                "FALLBACK": fallback,
-                "FLUSH_ON_RECOVERY": flush,
-                "CLEAR_FALLBACK_ON_OPEN": flush,
-            },
-        }
-
     return {
-        "default": failover(
-            "cache", {"BACKEND": LOCMEM, "LOCATION": "filamenta-fallback"}, flush=True
+        "default": _failover(
+            breaker, redis("cache"), {"BACKEND": LOCMEM, "LOCATION": "filamenta-fallback"}
         ),
         # Sessions fall back to nothing: cached_db then reads the database,
         # which every process shares, rather than a per-process copy.
-        "sessions": failover("sessions", {"BACKEND": DUMMY}, flush=True),
+        "sessions": _failover(breaker, redis("sessions"), {"BACKEND": DUMMY}),
         # Counters stay shared and atomic during an outage. Not flushed on
         # recovery: an old count is not stale data, and flushing would reset limits.
-        "ratelimit": failover("ratelimit", {"BACKEND": COUNTERS}, flush=False),
+        "ratelimit": _failover(breaker, redis("ratelimit"), {"BACKEND": COUNTERS}, flush=False),
+    }
+
+
+def _failover(
+    breaker: str, primary: dict[str, Any], fallback: dict[str, Any], *, flush: bool = True
+) -> dict[str, Any]:
+    """A FailoverCache entry; every alias of a tier shares the one ``breaker``.
+
+    ``flush``: the recovery trial deletes the alias's keys from the primary
+    (values written or deleted during the outage went to the fallback, so the
+    primary's may be stale) and an outage starts by emptying the fallback
+    (it may hold a previous outage's values).
+    """
+    return {
+        "BACKEND": FAILOVER,
+        "OPTIONS": {
+            "BREAKER": breaker,
+            "PRIMARY": primary,
+            "FALLBACK": fallback,
+            "FLUSH_ON_RECOVERY": flush,
+            "CLEAR_FALLBACK_ON_OPEN": flush,
+        },
     }
 
 
@@ -258,24 +326,37 @@ def _sentinel_options(sentinel: RedisSentinel, timeout: float) -> dict[str, Any]
     return options
 
 
-def _file_caches(cache_dir: Path) -> dict[str, Any]:
-    def store(name: str, **options: Any) -> dict[str, Any]:
+def _file_caches(cache_dir: Path, *, breaker: str) -> dict[str, Any]:
+    """The three aliases on diskcache stores in ``cache_dir``, each behind the breaker.
+
+    A store that turns read-only, fills its disk or is damaged costs misses,
+    never a 500: the same fallbacks as Redis's (local memory, the database
+    for sessions, the database's counters for rate limits).
+    """
+
+    def store(name: str) -> dict[str, Any]:
+        options = {"shards": FILE_STORES[name]}
         return {"BACKEND": FILE_CACHE, "LOCATION": str(cache_dir / name), "OPTIONS": options}
 
     return {
-        "default": store("default"),
-        "sessions": {
-            "BACKEND": FAILOVER,
-            "LOCATION": str(cache_dir / "sessions"),
-            "OPTIONS": {
-                "PRIMARY": store("sessions"),
-                "FALLBACK": {"BACKEND": DUMMY},
-                "FLUSH_ON_RECOVERY": True,
-            },
-        },
-        # One shard: the probe opens this very store, and counters are small.
-        "ratelimit": store("ratelimit", shards=1),
+        "default": _failover(
+            breaker, store("default"), {"BACKEND": LOCMEM, "LOCATION": "filamenta-fallback"}
+        ),
+        "sessions": _failover(breaker, store("sessions"), {"BACKEND": DUMMY}),
+        "ratelimit": _failover(breaker, store("ratelimit"), {"BACKEND": COUNTERS}, flush=False),
     }
+
+
+def redact_redis_url(url: str) -> str:
+    """scheme://host:port/db (or the socket path) without credentials, for logs and /healthz."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 6379
+    except ValueError:
+        return "<unparseable REDIS_URL>"
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}"
+    return f"{parts.scheme}://{parts.hostname}:{port}{parts.path or '/0'}"
 
 
 def _positive_float(env: environ.Env, name: str, default: float) -> float:

@@ -1,29 +1,42 @@
-"""A circuit breaker per store, so that a dead Redis costs a few timeouts, not one per request.
+"""A circuit breaker per store, so that a dead store costs one timeout, not one per request.
 
-closed: calls go through; ``FAILURE_THRESHOLD`` failures in a row open it.
+closed: calls go through; a call that times out opens it at once (a hung
+server would otherwise cost every request its timeout), and
+``FAILURE_THRESHOLD`` quick failures in a row (refused connections) open it too.
 open: calls skip the store for ``RESET_TIMEOUT`` seconds.
 half-open: one caller runs the recovery (the trial); success closes the
 breaker, failure opens it for another ``RESET_TIMEOUT``.
+
+A process that starts while its store is down starts open
+(:meth:`CircuitBreaker.open_at_start`): it serves from the fallbacks like its
+siblings and closes with the first successful trial.
 
 The state is per process (each worker finds out on its own) and shared by
 every cache alias on the same store, so an outage is logged once per process,
 not once per alias. Opening and closing are logged at WARNING and INFO; the
 routine half-open trials of a long outage at DEBUG, so a day-long outage
-does not write a line every few seconds.
+does not write a line every few seconds. Each change is also written for
+``manage.py backends`` to read (filamenta.worker_state).
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
+
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from filamenta import worker_state
 
 logger = logging.getLogger("filamenta.backends")
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
 FAILURE_THRESHOLD = 3
 RESET_TIMEOUT = 2.0
+TIMEOUTS = (RedisTimeoutError, socket.timeout, TimeoutError)
 
 
 class CircuitBreaker:
@@ -40,6 +53,8 @@ class CircuitBreaker:
         self.failure_threshold = failure_threshold
         self.reset_timeout = reset_timeout
         self.state = CLOSED
+        self.since = time.time()
+        self.last_error = ""
         self._failures = 0
         self._opened_at = 0.0
         self._lock = threading.Lock()
@@ -47,10 +62,6 @@ class CircuitBreaker:
         # register one hook per alias, not one per thread.
         self.on_open: dict[str, Callable[[], None]] = {}
         self.on_recover: dict[str, Callable[[], None]] = {}
-
-    def allow(self) -> bool:
-        """True when the caller may use the store now (closed)."""
-        return self.state == CLOSED
 
     def claim_trial(self) -> bool:
         """True for the one caller that should try to recover an open breaker."""
@@ -72,7 +83,10 @@ class CircuitBreaker:
         with self._lock:
             self.state = CLOSED
             self._failures = 0
+            self.since = time.time()
+            self.last_error = ""
         logger.info("%s: back, circuit closed", self.name)
+        worker_state.report(self)
         return True
 
     def record_success(self) -> None:
@@ -81,23 +95,49 @@ class CircuitBreaker:
                 self._failures = 0
 
     def record_failure(self, exc: BaseException) -> None:
+        """Count a failed call; a timeout opens the breaker at once."""
+        timed_out = isinstance(exc, TIMEOUTS)
         with self._lock:
             if self.state != CLOSED:
                 return
             self._failures += 1
-            if self._failures < self.failure_threshold:
+            if self._failures < self.failure_threshold and not timed_out:
                 return
-            self.state = OPEN
-            self._opened_at = time.monotonic()
+            failures = self._failures
+            self._open(exc)
         logger.warning(
-            "%s: %d failures in a row (%s: %s), circuit open: using the fallback, "
-            "trying again every %g s",
+            "%s: %s (%s: %s), circuit open: using the fallback, trying again every %g s",
             self.name,
-            self.failure_threshold,
+            "a call timed out" if timed_out else f"{failures} failures in a row",
             type(exc).__name__,
             exc,
             self.reset_timeout,
         )
+        self._opened()
+
+    def open_at_start(self, reason: str) -> None:
+        """Start open: the store did not answer as this process started (filamenta.probe)."""
+        with self._lock:
+            if self.state != CLOSED:
+                return
+            self._open(reason)
+        logger.warning(
+            "%s: down as this process starts (%s): starting degraded on the fallback, "
+            "trying again every %g s",
+            self.name,
+            reason,
+            self.reset_timeout,
+        )
+        self._opened()
+
+    def _open(self, cause: BaseException | str) -> None:  # under the lock
+        self.state = OPEN
+        self._opened_at = time.monotonic()
+        self.since = time.time()
+        self.last_error = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
+
+    def _opened(self) -> None:
+        worker_state.report(self)
         for hook in list(self.on_open.values()):
             try:
                 hook()
@@ -120,10 +160,19 @@ def circuit_breaker_for(name: str) -> CircuitBreaker:
     with _registry_lock:
         if name not in _breakers:
             _breakers[name] = CircuitBreaker(name)
-        return _breakers[name]
+            created = _breakers[name]
+        else:
+            return _breakers[name]
+    worker_state.report(created)
+    return created
 
 
 def circuit_breaker_state(name: str) -> str | None:
     """closed / open / half-open, or None when this process has never used that store."""
     breaker = _breakers.get(name)
     return breaker.state if breaker else None
+
+
+def circuit_breakers() -> list[CircuitBreaker]:
+    """Every breaker this process has made."""
+    return list(_breakers.values())

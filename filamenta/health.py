@@ -1,9 +1,11 @@
 """GET /healthz: is this process able to serve, and on which backends.
 
 200 with {"status": "ok", "database": "ok", "tier", "breaker", ...} when the
-database answers; 503 when it does not, since nothing but error pages can be
-served then. A Redis outage is not a 503: the circuit breaker serves from the
-fallback and the page shows "breaker": "open".
+database answers and the tier's store is in use; 200 with "status":
+"degraded" and "degraded": "<store>: open (<cause>)" when the store is down
+and the fallbacks serve (a load balancer must not take the server out for
+it: every server would be in the same state); 503 when the database does not
+answer, since nothing but error pages can be served then.
 
 Written here rather than with django-health-check: its database check writes
 and deletes a row of its own model on every call (an extra migration and a
@@ -20,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from filamenta.backend_status import backend_status
+from filamenta.circuit_breaker import CLOSED, circuit_breakers
 
 
 def _database_status() -> str:
@@ -32,18 +35,29 @@ def _database_status() -> str:
     return "ok"
 
 
+def _degraded(store: str) -> str:
+    """ "<store>: open (<cause>)" when this process's breaker for ``store`` is not closed."""
+    for breaker in circuit_breakers():
+        if breaker.name == store and breaker.state != CLOSED:
+            return f"{store}: {breaker.state} ({breaker.last_error})"
+    return ""
+
+
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     database = _database_status()
     status = backend_status()
+    degraded = _degraded(status["store"]) if status["store"] else ""
     body = {
-        "status": "ok" if database == "ok" else "error",
+        "status": "error" if database != "ok" else "degraded" if degraded else "ok",
         "database": database,
         "tier": status["tier"],
-        "breaker": status["redis"]["state"],
+        "breaker": status["state"] if status["store"] else status["redis"]["state"],
         "cache_backend": status["cache_backend"],
         "session_engine": status["session_engine"],
         "ratelimit_backend": status["ratelimit_backend"],
     }
+    if degraded:
+        body["degraded"] = degraded
     return JsonResponse(body, status=200 if database == "ok" else 503)

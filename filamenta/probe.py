@@ -1,16 +1,22 @@
-"""Which cache tier this process gets, and why: Redis, a local file store, or memory.
+"""Do the stores of the configured tier answer? Checked once as a process starts, and on demand.
 
-Settings call :func:`probe_backends` once per process (memoised); the health
-view and ``manage.py backends`` only read the record it returns. Nothing else
-re-probes, so a request never pays for a probe.
+The tier itself follows from configuration (filamenta.backend_settings); the
+probe only says whether its stores work right now. A server process checks
+them as it starts (:func:`start_degraded_if_down`, called by the WSGI and ASGI
+entry points): a store that does not answer opens the tier's circuit breaker
+at once, so the process starts on the fallbacks instead of exiting, and joins
+its siblings on the store when the breaker's trial finds it back. The system
+check (filamenta.checks) and ``manage.py backends --probe``/``--require`` use
+the same probe; nothing else probes, so a request never pays for one.
 
 Redis is checked with a real round trip (connect with AUTH, write, read,
 increment) under hard connect and read timeouts with retries off: redis-py 8
 otherwise retries with back-off and waits ~60 s on a server that accepts and
-never answers (/work/shared/MEASURED.md). With Sentinel the sentinels are
-asked for the master under the same timeouts, then the master gets the same
-round trip. The file store is checked by using it, since a directory can
-exist, look writable and still refuse SQLite's locks.
+never answers (58.6 s measured on this kind of machine). With Sentinel the
+sentinels are asked for the master under the same timeouts, then the master
+gets the same round trip. Each file store is checked by opening it and using
+it, since a directory can exist, look writable and still refuse SQLite's
+locks, and a damaged shard only shows when it is opened.
 """
 
 from __future__ import annotations
@@ -24,121 +30,92 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import redis
-from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from filamenta.file_cache import file_store
+from filamenta.backend_settings import BackendSettings, redact_redis_url
+from filamenta.circuit_breaker import circuit_breaker_for
+from filamenta.file_cache import FILE_STORES, file_store
 from filamenta.redis_sentinel import RedisSentinel
 
 logger = logging.getLogger("filamenta.backends")
 
-TIERS = ("redis", "file", "memory")
-CHOICES = ("auto", *TIERS)
-
 
 @dataclass(frozen=True)
-class BackendChoice:
-    """What the probe chose, why, and how long deciding took."""
+class ProbeResult:
+    """Whether the tier's stores answered, what answered, and how long asking took."""
 
-    tier: str
-    reason: str
+    ok: bool
+    detail: str  # who answered, or what went wrong (host, port, cause; never a password)
     probe_ms: float
-    redis_location: str = ""  # redacted; "" when no Redis is configured
-    # host:port of the Redis that answered the probe; with Sentinel, the
-    # master at start-up (a later failover moves it; redis_location does not).
+    # host:port of the Redis that answered; with Sentinel, the master at that moment.
     redis_master: str = ""
 
 
+def probe(backends: BackendSettings, *, fresh: bool = False) -> ProbeResult:
+    """Check the stores ``backends`` uses; memoised per process unless ``fresh``."""
+    check = _probe.__wrapped__ if fresh else _probe
+    return check(
+        tier=backends.tier,
+        redis_url=backends.redis_url,
+        sentinel=backends.sentinel,
+        cache_dir=Path(backends.cache_dir),
+        timeout=backends.timeout,
+    )
+
+
+def start_degraded_if_down(backends: BackendSettings | None = None) -> ProbeResult | None:
+    """Probe as a server process starts; open the breaker at once if a store is down.
+
+    ``backends`` defaults to settings.BACKENDS. Never raises: a worker born
+    during an outage must join the deployment degraded, not stop the server
+    (gunicorn exits when a worker fails to boot, and stays down).
+    """
+    if backends is None:
+        from django.conf import settings
+
+        backends = settings.BACKENDS
+    if not backends.breaker:
+        return None
+    try:
+        result = probe(backends)
+    except Exception as exc:  # a bug in the probe must not stop the site either
+        logger.exception("Cache tier %s: the start-up probe failed", backends.tier)
+        result = ProbeResult(False, f"the probe failed ({type(exc).__name__}: {exc})", 0.0)
+    if not result.ok:
+        circuit_breaker_for(backends.breaker).open_at_start(result.detail)
+    return result
+
+
 @functools.cache
-def probe_backends(
+def _probe(
     *,
-    requested: str,
+    tier: str,
     redis_url: str,
+    sentinel: RedisSentinel | None,
     cache_dir: Path,
     timeout: float,
-    sentinel: RedisSentinel | None = None,
-) -> BackendChoice:
-    """Choose the tier for ``requested`` (auto, redis, file or memory).
-
-    Redis is the server at ``redis_url`` or, when ``sentinel`` is given, the
-    master its sentinels name (``redis_url`` is then "").
-
-    An explicit tier that does not work stops start-up with the cause: an
-    operator who asked for Redis wants to know it is missing, not to discover
-    later that rate limits were per host. ``auto`` takes the best tier that
-    works and logs one warning for each tier it had to skip.
-    """
+) -> ProbeResult:
     started = time.perf_counter()
-    location = redact_redis_url(redis_url) if redis_url else ""
-    if sentinel:
-        location = sentinel.location
-    configured = bool(redis_url or sentinel)
 
-    def choice(tier: str, reason: str, master: str = "") -> BackendChoice:
-        elapsed = (time.perf_counter() - started) * 1000
-        return BackendChoice(tier, reason, round(elapsed, 3), location, master)
+    def result(failure: str, detail: str, master: str = "") -> ProbeResult:
+        elapsed = round((time.perf_counter() - started) * 1000, 3)
+        return ProbeResult(not failure, failure or detail, elapsed, master)
 
-    def check_redis() -> tuple[str, str, str]:
-        """(failure or "", who answered, its host:port)."""
+    if tier == "redis":
         if sentinel:
-            return _sentinel_failure(sentinel, timeout)
-        scheme, _, rest = location.partition("://")
-        address = rest if scheme == "unix" else rest.rsplit("/", 1)[0]  # socket, or host:port
-        return _redis_failure(redis_url, timeout), f"Redis at {location}", address
-
-    if requested == "memory":
-        return choice("memory", "CACHE_BACKEND=memory")
-    if requested == "redis":
-        if not configured:
-            raise ImproperlyConfigured(
-                "CACHE_BACKEND=redis but no Redis is configured: set REDIS_URL, REDIS_HOST "
-                "(with REDIS_PORT, REDIS_PASSWORD, REDIS_DB), or REDIS_SENTINELS with "
-                "REDIS_SENTINEL_MASTER."
-            )
-        failure, who, address = check_redis()
-        if failure:
-            raise ImproperlyConfigured(f"CACHE_BACKEND=redis but {failure}.")
-        return choice("redis", f"CACHE_BACKEND=redis and {who} answered", address)
-    if requested == "file":
-        failure = _file_failure(cache_dir)
-        if failure:
-            raise ImproperlyConfigured(f"CACHE_BACKEND=file but {failure}.")
-        return choice("file", f"CACHE_BACKEND=file and {cache_dir} works")
-
-    skipped = []
-    if configured:
-        failure, who, address = check_redis()
-        if not failure:
-            return choice("redis", f"{who} answered", address)
-        skipped.append(failure)
-    else:
-        skipped.append("no Redis is configured")
-    file_failure = _file_failure(cache_dir)
-    if not file_failure:
-        reason = f"{skipped[0]}; using the file store in {cache_dir}"
-        if configured:
-            logger.warning("Cache tier: file, not Redis: %s", reason)
-        return choice("file", reason)
-    skipped.append(file_failure)
-    reason = "; ".join(skipped) + "; using local memory, with sessions and rate limits in the DB"
-    logger.warning("Cache tier: memory: %s", reason)
-    return choice("memory", reason)
-
-
-def redact_redis_url(url: str) -> str:
-    """scheme://host:port/db (or the socket path) without credentials, for logs and /healthz."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port or 6379
-    except ValueError:
-        return "<unparseable REDIS_URL>"
-    if parts.scheme == "unix":
-        return f"unix://{parts.path}"
-    return f"{parts.scheme}://{parts.hostname}:{port}{parts.path or '/0'}"
+            failure, who, address = _sentinel_failure(sentinel, timeout)
+        else:
+            location = redact_redis_url(redis_url)
+            scheme, _, rest = location.partition("://")
+            address = rest if scheme == "unix" else rest.rsplit("/", 1)[0]  # socket, or host:port
+            failure, who = _redis_failure(redis_url, timeout), f"Redis at {location}"
+        return result(failure, f"{who} answered", "" if failure else address)
+    if tier == "file":
+        return result(_file_failure(cache_dir), f"the file stores in {cache_dir} work")
+    return result("", "local memory and the database: nothing to probe")
 
 
 def _redis_failure(url: str, timeout: float) -> str:
@@ -244,20 +221,24 @@ def _round_trip_failure(where: str, timeout: float, connect: Callable[[], redis.
 
 
 def _file_failure(cache_dir: Path) -> str:
-    """ "" when the file store in ``cache_dir`` wrote, read and incremented, else why not."""
+    """ "" when every file store in ``cache_dir`` opened, wrote, read and incremented, else why."""
     try:
         cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         # The store may hold sessions and user data: only the site's own user may read it.
         if cache_dir.stat().st_mode & 0o077:
             cache_dir.chmod(0o700)
-        store = file_store(str(cache_dir / "ratelimit"), shards=1)
-        key = f"probe:{os.getpid()}"
-        store.set(key, 1, expire=10, retry=True)
-        read = store.get(key, retry=True)
-        incremented = store.incr(key, retry=True)
-        store.delete(key, retry=True)
-    except Exception as exc:  # any failure: do not use this store
+        for name, shards in FILE_STORES.items():
+            store = file_store(str(cache_dir / name), shards=shards)
+            key = f"probe:{os.getpid()}:{uuid.uuid4().hex}"
+            store.set(key, 1, expire=10, retry=True)
+            read = store.get(key, retry=True)
+            incremented = store.incr(key, retry=True)
+            store.delete(key, retry=True)
+            if read != 1 or incremented != 2:
+                return (
+                    f"the file store in {cache_dir / name} answered wrongly "
+                    f"({read!r}, {incremented!r})"
+                )
+    except Exception as exc:  # any failure: the store is down
         return f"the file store in {cache_dir} is unusable ({type(exc).__name__}: {exc})"
-    if read != 1 or incremented != 2:
-        return f"the file store in {cache_dir} answered wrongly ({read!r}, {incremented!r})"
     return ""

@@ -99,15 +99,17 @@ DATABASES = {"default": database_from_env(env, instance_dir=INSTANCE_DIR)}
 # PASSWORD/DB, or through Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_MASTER).
 # Development has no Redis unless configured. The tier matrix is in
 # filamenta/backend_settings.py and the README ("Cache, sessions and rate limits").
-# Probed by the module Django loads: an environment module inheriting this one
-# probes with its own Redis default instead (probing here too would probe
-# twice, or refuse a CACHE_BACKEND=redis that the child's default satisfies).
+# Built by the module Django loads: an environment module inheriting this one
+# builds them with its own Redis default instead (building them here too would
+# refuse a CACHE_BACKEND=redis that the child's default satisfies).
 if __name__ == env.str("DJANGO_SETTINGS_MODULE", default=""):
     BACKENDS = backend_settings(env=env, instance_dir=INSTANCE_DIR)
     CACHES = BACKENDS.caches
     SESSION_ENGINE = BACKENDS.session_engine
     SESSION_CACHE_ALIAS = BACKENDS.session_cache_alias
 RATELIMIT_USE_CACHE = "ratelimit"
+# Each process writes its circuit breakers here for `manage.py backends`.
+BACKEND_STATE_DIR = INSTANCE_DIR / "state"
 SILENCED_SYSTEM_CHECKS = [
     "django_ratelimit.W001",  # knows django-redis only; ours count exactly: tests/backends
 ]

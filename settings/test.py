@@ -26,6 +26,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and (
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{suffix}"}
 
 INSTANCE_DIR = INSTANCE_DIR / "test"
+BACKEND_STATE_DIR = INSTANCE_DIR / "state"
 
 # CACHES, SESSIONS AND RATE LIMITS
 # ------------------------------------------------------------------------------

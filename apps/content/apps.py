@@ -5,3 +5,11 @@ class ContentConfig(AppConfig):
     name = "apps.content"
     label = "content"
     verbose_name = "Content"
+
+    def ready(self) -> None:
+        # The public reads and pages declare what they depend on with @cached
+        # and @cached_page, which connect the invalidation receivers. Importing
+        # them here connects those receivers in every process, so a save from
+        # a management command, a shell or a cron job refreshes the pages too,
+        # not only a save in a web process that has already imported the views.
+        from . import selectors, views  # noqa: F401

@@ -12,7 +12,6 @@ from django.test import override_settings
 
 from filamenta.backend_settings import CACHED_DB, _redis_caches
 from filamenta.circuit_breaker import circuit_breaker_state
-from filamenta.failover_cache import breaker_name
 
 
 def wait_for_state(name: str, wanted: str, seconds: float = 15) -> str:
@@ -30,8 +29,8 @@ def wait_for_state(name: str, wanted: str, seconds: float = 15) -> str:
 @pytest.mark.django_db
 def test_redis_killed_mid_test(redis_server, client, caplog):
     caplog.set_level(logging.DEBUG, logger="filamenta.backends")
-    redis_caches = _redis_caches(redis_server.url, 0.3)
-    name = breaker_name(redis_server.url)
+    name = f"Redis at {redis_server.url}"
+    redis_caches = _redis_caches(redis_server.url, 0.3, breaker=name)
     with override_settings(
         CACHES=redis_caches,
         SESSION_ENGINE=CACHED_DB,

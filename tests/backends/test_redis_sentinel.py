@@ -16,14 +16,18 @@ from django.test import override_settings
 
 from filamenta.backend_settings import CACHED_DB, _redis_caches, redis_sentinel_from_env
 from filamenta.circuit_breaker import circuit_breaker_state
-from filamenta.failover_cache import breaker_name
-from filamenta.probe import probe_backends
+from filamenta.probe import _probe
 from filamenta.redis_sentinel import RedisSentinel
 from tests.backends.conftest import RedisServer, free_port
 from tests.backends.helpers import tier_env
 from tests.conftest import PROJECT_VARIABLES, run_manage
 
-probe = probe_backends.__wrapped__  # not memoised: each test asks afresh
+
+def probe(*, sentinel: RedisSentinel, tmp_path, timeout: float = 0.3):
+    """The probe of the redis tier through ``sentinel``, asked afresh (not memoised)."""
+    return _probe.__wrapped__(
+        tier="redis", redis_url="", sentinel=sentinel, cache_dir=tmp_path, timeout=timeout
+    )
 
 
 def sentinel_for(*servers, **options) -> RedisSentinel:
@@ -57,20 +61,13 @@ def redis_variables(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 @pytest.mark.redis
 def test_probe_finds_the_master_through_sentinel(redis_server, sentinel, tmp_path):
-    choice = probe(
-        requested="auto",
-        redis_url="",
-        cache_dir=tmp_path,
-        timeout=0.3,
-        sentinel=sentinel_for(sentinel),
-    )
-    assert choice.tier == "redis"
+    target = sentinel_for(sentinel)
+    choice = probe(sentinel=target, tmp_path=tmp_path)
+    assert choice.ok
     assert choice.redis_master == f"127.0.0.1:{redis_server.port}"
-    assert choice.redis_location == (
-        f"redis+sentinel://127.0.0.1:{sentinel.port}/{sentinel.master}/0"
-    )
-    assert f"Redis master '{sentinel.master}' at 127.0.0.1:{redis_server.port}" in choice.reason
-    assert f"sentinels at 127.0.0.1:{sentinel.port}" in choice.reason
+    assert target.location == f"redis+sentinel://127.0.0.1:{sentinel.port}/{sentinel.master}/0"
+    assert f"Redis master '{sentinel.master}' at 127.0.0.1:{redis_server.port}" in choice.detail
+    assert f"sentinels at 127.0.0.1:{sentinel.port}" in choice.detail
 
 
 @pytest.mark.redis
@@ -79,25 +76,20 @@ def test_a_dead_sentinel_is_skipped_for_one_that_answers(redis_server, sentinel,
     target = RedisSentinel(
         sentinels=(("127.0.0.1", dead), ("127.0.0.1", sentinel.port)), master=sentinel.master
     )
-    choice = probe(
-        requested="redis", redis_url="", cache_dir=tmp_path, timeout=0.3, sentinel=target
-    )
+    choice = probe(sentinel=target, tmp_path=tmp_path)
     assert choice.redis_master == f"127.0.0.1:{redis_server.port}"
 
 
-def test_nothing_listening_at_the_sentinels_makes_auto_fall_back(tmp_path, caplog):
+def test_nothing_listening_at_the_sentinels_is_reported(tmp_path):
     port = free_port()
     target = RedisSentinel(sentinels=(("127.0.0.1", port),), master="mymaster")
-    choice = probe(
-        requested="auto", redis_url="", cache_dir=tmp_path / "c", timeout=0.3, sentinel=target
-    )
-    assert choice.tier == "file"
-    assert f"sentinels at 127.0.0.1:{port} did not name a master 'mymaster'" in choice.reason
+    choice = probe(sentinel=target, tmp_path=tmp_path / "c")
+    assert not choice.ok
+    assert f"sentinels at 127.0.0.1:{port} did not name a master 'mymaster'" in choice.detail
     assert choice.redis_master == ""
-    assert [r.levelname for r in caplog.records] == ["WARNING"]
 
 
-def test_explicit_redis_with_no_sentinel_listening_stops_start_up(clean_env, tmp_path):
+def test_explicit_redis_with_no_sentinel_listening_fails_the_checks(clean_env, tmp_path):
     first, second = free_port(), free_port()
     env = {
         **tier_env(clean_env, tmp_path, "redis"),
@@ -106,7 +98,7 @@ def test_explicit_redis_with_no_sentinel_listening_stops_start_up(clean_env, tmp
     }
     result = run_manage("check", env=env)
     assert result.returncode != 0
-    assert "ImproperlyConfigured: CACHE_BACKEND=redis but the sentinels at" in result.stderr
+    assert "filamenta.E001) CACHE_BACKEND=redis but the sentinels at" in result.stderr
     assert f"127.0.0.1:{first}, 127.0.0.1:{second}" in result.stderr
     assert "Connection refused" in result.stderr
 
@@ -114,9 +106,9 @@ def test_explicit_redis_with_no_sentinel_listening_stops_start_up(clean_env, tmp
 @pytest.mark.redis
 def test_a_master_name_the_sentinels_do_not_know_is_not_found(sentinel, tmp_path):
     target = RedisSentinel(sentinels=(("127.0.0.1", sentinel.port),), master="not-monitored")
-    with pytest.raises(ImproperlyConfigured, match="did not name a master 'not-monitored'") as no:
-        probe(requested="redis", redis_url="", cache_dir=tmp_path, timeout=0.3, sentinel=target)
-    assert f"127.0.0.1:{sentinel.port}: does not monitor 'not-monitored'" in str(no.value)
+    choice = probe(sentinel=target, tmp_path=tmp_path)
+    assert "did not name a master 'not-monitored'" in choice.detail
+    assert f"127.0.0.1:{sentinel.port}: does not monitor 'not-monitored'" in choice.detail
 
 
 @pytest.mark.redis
@@ -127,22 +119,14 @@ def test_passwords_for_sentinel_and_master(tmp_path, start_sentinel, clean_env):
     try:
         guarded = start_sentinel(master.port, master_password="master-pw-1", password="snt-pw-2")
         target = sentinel_for(guarded, password="master-pw-1", sentinel_password="snt-pw-2")
-        choice = probe(
-            requested="redis", redis_url="", cache_dir=tmp_path, timeout=0.3, sentinel=target
-        )
+        choice = probe(sentinel=target, tmp_path=tmp_path)
         assert choice.redis_master == f"127.0.0.1:{master.port}"
 
         no_sentinel_password = sentinel_for(guarded, password="master-pw-1")
-        with pytest.raises(ImproperlyConfigured, match="did not name a master") as refused:
-            probe(
-                requested="redis",
-                redis_url="",
-                cache_dir=tmp_path,
-                timeout=0.3,
-                sentinel=no_sentinel_password,
-            )
-        assert f"127.0.0.1:{guarded.port}: AuthenticationError" in str(refused.value)
-        assert "snt-pw-2" not in str(refused.value)
+        refused = probe(sentinel=no_sentinel_password, tmp_path=tmp_path)
+        assert "did not name a master" in refused.detail
+        assert f"127.0.0.1:{guarded.port}: AuthenticationError" in refused.detail
+        assert "snt-pw-2" not in refused.detail
 
         env = {
             **sentinel_env(clean_env, tmp_path, guarded),
@@ -154,16 +138,14 @@ def test_passwords_for_sentinel_and_master(tmp_path, start_sentinel, clean_env):
             "REDIS_SENTINEL_PASSWORD": "snt-pw-2",
         }
         del env["CACHE_BACKEND"]  # production's own default: redis
-        result = run_manage("backends", "--json", env=env)
+        result = run_manage("backends", "--json", "--require", env=env)
         assert result.returncode == 0, result.stderr
         status = json.loads(result.stdout)
         assert status["tier"] == "redis"
-        assert status["redis"] == {
-            "configured": True,
-            "location": f"redis+sentinel://127.0.0.1:{guarded.port}/{guarded.master}/0",
-            "state": "closed",
-        }
-        assert f"127.0.0.1:{master.port}" in status["reason"]
+        assert status["redis"]["location"] == (
+            f"redis+sentinel://127.0.0.1:{guarded.port}/{guarded.master}/0"
+        )
+        assert f"127.0.0.1:{master.port}" in status["probe"]["detail"]
         assert "master-pw-1" not in result.stdout + result.stderr
         assert "snt-pw-2" not in result.stdout + result.stderr
         deploy_check = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
@@ -179,9 +161,9 @@ def test_passwords_for_sentinel_and_master(tmp_path, start_sentinel, clean_env):
 @pytest.mark.django_db
 def test_cache_sessions_and_counters_go_through_sentinel(redis_server, sentinel, client):
     target = sentinel_for(sentinel)
-    name = breaker_name(target.location)
+    name = f"Redis at {target.location}"
     with override_settings(
-        CACHES=_redis_caches("", 0.3, sentinel=target),
+        CACHES=_redis_caches("", 0.3, sentinel=target, breaker=name),
         SESSION_ENGINE=CACHED_DB,
         SESSION_CACHE_ALIAS="sessions",
         ROOT_URLCONF="tests.backends.urls",
@@ -243,8 +225,8 @@ def test_a_promoted_replica_takes_over(tmp_path, start_sentinel, caplog):
         wait_until(lambda: replica_client.info("replication")["master_link_status"] == "up")
         watcher = start_sentinel(master.port, down_after_ms=300)
         target = sentinel_for(watcher)
-        name = breaker_name(target.location)
-        with override_settings(CACHES=_redis_caches("", 0.3, sentinel=target)):
+        name = f"Redis at {target.location}"
+        with override_settings(CACHES=_redis_caches("", 0.3, sentinel=target, breaker=name)):
             cache.set("tests:before", "written to the first master", 60)
             assert cache.get("tests:before") == "written to the first master"
             master.kill()

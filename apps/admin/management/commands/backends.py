@@ -1,35 +1,96 @@
-"""``manage.py backends``: which cache, session and rate-limit stores this site uses, and why."""
+"""``manage.py backends``: the cache, session and rate-limit stores, and their live state.
+
+By default it reports the configuration (the same settings every server
+process reads, so the same tier) and the circuit breakers the running
+processes on this host reported; it does not probe, so what it prints during
+an incident is what the server does, not what a fresh connection would find.
+``--probe`` also checks the stores now; ``--require`` does too and exits 1
+when a store that CACHE_BACKEND names explicitly does not answer (the
+deploy-time check of the Docker entrypoint and the systemd unit).
+"""
 
 from __future__ import annotations
 
 import json
+import sys
+from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from filamenta.backend_status import backend_status
+from filamenta.backend_status import workers_status
+from filamenta.checks import required_store_failure
+from filamenta.probe import probe
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 class Command(BaseCommand):
-    help = "Show the cache tier chosen at start-up, the reason, and the Redis circuit state."
+    help = (
+        "Show the cache tier, why, and the circuit breaker of each running process "
+        "(--probe: check the stores now; --require: fail when a required store is down)."
+    )
+
+    # It must answer during an incident: the system checks would probe (and fail
+    # on) the very store the operator is looking into.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument("--probe", action="store_true", help="check the stores now")
+        parser.add_argument(
+            "--require",
+            action="store_true",
+            help="exit 1 when CACHE_BACKEND names a tier whose stores do not answer now",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        status = backend_status()
+        status = workers_status()
+        failure = ""
+        if options["probe"] or options["require"]:
+            result = probe(settings.BACKENDS, fresh=True)
+            status["probe"] = {"ok": result.ok, "detail": result.detail, "ms": result.probe_ms}
+            if options["require"]:
+                failure = required_store_failure(result)
         if options["json"]:
             self.stdout.write(json.dumps(status, indent=2))
-            return
+        else:
+            self.stdout.write(self._text(status))
+        if failure:
+            self.stderr.write(f"Required store down: {failure}")
+            sys.exit(1)
+
+    def _text(self, status: dict[str, Any]) -> str:
         redis = status["redis"]
-        redis_line = (
-            f"{redis['location']} — {redis['state']}" if redis["configured"] else "not configured"
-        )
-        self.stdout.write(
-            f"Tier:         {status['tier']} (probe took {status['probe_ms']:.1f} ms)\n"
-            f"Why:          {status['reason']}\n"
-            f"Cache:        {status['cache_backend']}\n"
-            f"Sessions:     {status['session_engine']}\n"
-            f"Rate limits:  {status['ratelimit_backend']}\n"
-            f"Redis:        {redis_line}"
-        )
+        redis_line = f"{redis['location']}" if redis["configured"] else "not configured"
+        if redis["configured"] and redis["state"] == "not in use":
+            redis_line += " — not in use"
+        lines = [
+            f"Tier:         {status['tier']}",
+            f"Why:          {status['reason']}",
+            f"Cache:        {status['cache_backend']}",
+            f"Sessions:     {status['session_engine']}",
+            f"Rate limits:  {status['ratelimit_backend']}",
+            f"Redis:        {redis_line}",
+        ]
+        if status["store"]:
+            lines.append(f"Store:        {status['store']} — {status['state']}")
+            if not status["workers"]:
+                lines.append(
+                    "Workers:      none has reported on this host (not running here, not "
+                    f"served yet, or {settings.BACKEND_STATE_DIR} is not writable)"
+                )
+            for worker in status["workers"]:
+                line = f"Worker {worker['pid']}: {worker['state']} since {_when(worker['since'])}"
+                if worker["error"]:
+                    line += f" ({worker['error']})"
+                lines.append(line)
+            lines.append("Other servers of a fleet report on their own hosts.")
+        if "probe" in status:
+            found = status["probe"]
+            verdict = "answers" if found["ok"] else "DOWN"
+            lines.append(f"Probe now:    {verdict}: {found['detail']} ({found['ms']:.1f} ms)")
+        return "\n".join(lines)
