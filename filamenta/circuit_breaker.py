@@ -1,8 +1,11 @@
 """A circuit breaker per store, so that a dead store costs one timeout, not one per request.
 
-closed: calls go through; a call that times out opens it at once (a hung
-server would otherwise cost every request its timeout), and
-``FAILURE_THRESHOLD`` quick failures in a row (refused connections) open it too.
+closed: calls go through. A refused or reset connection is counted, and
+``FAILURE_THRESHOLD`` of them in a row open it (a Redis restarting refuses for
+a moment, and opening means flushing the cache on recovery); any other failure
+opens it at once: a call that timed out (a hung server would otherwise cost
+each request its timeout, three times over) or a store that refuses writes,
+is full or damaged (the file tier), which the next call would hit again.
 open: calls skip the store for ``RESET_TIMEOUT`` seconds.
 half-open: one caller runs the recovery (the trial); success closes the
 breaker, failure opens it for another ``RESET_TIMEOUT``.
@@ -22,11 +25,11 @@ does not write a line every few seconds. Each change is also written for
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from filamenta import worker_state
@@ -36,7 +39,7 @@ logger = logging.getLogger("filamenta.backends")
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
 FAILURE_THRESHOLD = 3
 RESET_TIMEOUT = 2.0
-TIMEOUTS = (RedisTimeoutError, socket.timeout, TimeoutError)
+TIMEOUTS = (RedisTimeoutError, TimeoutError)  # socket.timeout is TimeoutError
 
 
 class CircuitBreaker:
@@ -95,20 +98,27 @@ class CircuitBreaker:
                 self._failures = 0
 
     def record_failure(self, exc: BaseException) -> None:
-        """Count a failed call; a timeout opens the breaker at once."""
+        """Count a failed call; anything but a refused connection opens the breaker at once."""
         timed_out = isinstance(exc, TIMEOUTS)
+        counted = isinstance(exc, RedisConnectionError) and not timed_out
         with self._lock:
             if self.state != CLOSED:
                 return
             self._failures += 1
-            if self._failures < self.failure_threshold and not timed_out:
+            if counted and self._failures < self.failure_threshold:
                 return
             failures = self._failures
             self._open(exc)
+        if timed_out:
+            what = "a call timed out"
+        elif counted:
+            what = f"{failures} failures in a row"
+        else:
+            what = "a call failed"
         logger.warning(
             "%s: %s (%s: %s), circuit open: using the fallback, trying again every %g s",
             self.name,
-            "a call timed out" if timed_out else f"{failures} failures in a row",
+            what,
             type(exc).__name__,
             exc,
             self.reset_timeout,

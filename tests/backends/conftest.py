@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.apps_support import isolated_caches, make_user  # noqa: F401 - fixtures
 from tests.services import is_listening, services_required
 
 
