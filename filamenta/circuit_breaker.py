@@ -1,11 +1,10 @@
 """A circuit breaker per store, so that a dead store costs one timeout, not one per request.
 
-closed: calls go through. A refused or reset connection is counted, and
-``FAILURE_THRESHOLD`` of them in a row open it (a Redis restarting refuses for
-a moment, and opening means flushing the cache on recovery); any other failure
-opens it at once: a call that timed out (a hung server would otherwise cost
-each request its timeout, three times over) or a store that refuses writes,
-is full or damaged (the file tier), which the next call would hit again.
+closed: calls go through; the first call that fails opens it. Not three in a
+row: a hung server would cost each of them its timeout in one request, and
+a store that refuses writes, is full or damaged (the file tier) fails the
+next call the same way. A blip costs a few seconds on the fallbacks and a
+cache refill.
 open: calls skip the store for ``RESET_TIMEOUT`` seconds.
 half-open: one caller runs the recovery (the trial); success closes the
 breaker, failure opens it for another ``RESET_TIMEOUT``.
@@ -29,36 +28,23 @@ import threading
 import time
 from collections.abc import Callable
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
 from filamenta import worker_state
 
 logger = logging.getLogger("filamenta.backends")
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
-FAILURE_THRESHOLD = 3
 RESET_TIMEOUT = 2.0
-TIMEOUTS = (RedisTimeoutError, TimeoutError)  # socket.timeout is TimeoutError
 
 
 class CircuitBreaker:
     """Thread-safe; hooks run on state changes (clear the fallback, flush stale entries)."""
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        failure_threshold: int = FAILURE_THRESHOLD,
-        reset_timeout: float = RESET_TIMEOUT,
-    ) -> None:
+    def __init__(self, name: str, *, reset_timeout: float = RESET_TIMEOUT) -> None:
         self.name = name
-        self.failure_threshold = failure_threshold
         self.reset_timeout = reset_timeout
         self.state = CLOSED
         self.since = time.time()
         self.last_error = ""
-        self._failures = 0
         self._opened_at = 0.0
         self._lock = threading.Lock()
         # Keyed by a namespace so the per-thread cache objects Django builds
@@ -85,40 +71,21 @@ class CircuitBreaker:
             return False
         with self._lock:
             self.state = CLOSED
-            self._failures = 0
             self.since = time.time()
             self.last_error = ""
         logger.info("%s: back, circuit closed", self.name)
         worker_state.report(self)
         return True
 
-    def record_success(self) -> None:
-        if self._failures:
-            with self._lock:
-                self._failures = 0
-
     def record_failure(self, exc: BaseException) -> None:
-        """Count a failed call; anything but a refused connection opens the breaker at once."""
-        timed_out = isinstance(exc, TIMEOUTS)
-        counted = isinstance(exc, RedisConnectionError) and not timed_out
+        """A call to the store failed: open the breaker (once, whichever caller gets here first)."""
         with self._lock:
             if self.state != CLOSED:
                 return
-            self._failures += 1
-            if counted and self._failures < self.failure_threshold:
-                return
-            failures = self._failures
             self._open(exc)
-        if timed_out:
-            what = "a call timed out"
-        elif counted:
-            what = f"{failures} failures in a row"
-        else:
-            what = "a call failed"
         logger.warning(
-            "%s: %s (%s: %s), circuit open: using the fallback, trying again every %g s",
+            "%s: %s: %s, circuit open: using the fallback, trying again every %g s",
             self.name,
-            what,
             type(exc).__name__,
             exc,
             self.reset_timeout,

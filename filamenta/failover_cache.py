@@ -8,7 +8,7 @@ Why not django-redis's IGNORE_EXCEPTIONS: it turns an outage into misses for
 as "limited" (every limited view refuses) or, failing open, "not limited";
 and each call still waits its socket timeout. Here a circuit breaker
 (filamenta.circuit_breaker) stops calling the primary after the first call
-that times out (or a few quick failures), calls go to the fallback, and a
+that fails, calls go to the fallback, and a
 half-open trial lets the primary back in within seconds.
 
 Stale data after recovery: writes and deletes made during the outage reached
@@ -21,6 +21,14 @@ an outage starts, for the same reason in the other direction (it may hold a
 previous outage's values). Without a flush the trial is a write, a read and a
 delete, so a store that reads but refuses writes (read-only, disk full) stays out.
 
+Processes that did not see the outage: a worker started after Redis came back
+(gunicorn recycles them), or another server of a fleet, would read the
+primary's stale values before any process that saw the outage had flushed
+them. So each breaker that opens counts one outage in the database (shared by
+every process and server), and a flush records in the primary the count it
+caught up with; a process that starts with the store answering compares the
+two (:meth:`FailoverCache.catch_up`) and flushes when the primary is behind.
+
 CACHES entry (built by filamenta.backend_settings)::
 
     {"BACKEND": "filamenta.failover_cache.FailoverCache",
@@ -32,12 +40,15 @@ CACHES entry (built by filamenta.backend_settings)::
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import sqlite3
 import uuid
 from typing import Any
 
 from diskcache import Timeout as DiskcacheTimeout
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.db import DatabaseError
 from django.utils.module_loading import import_string
 from django_redis.client.default import glob_escape
 from django_redis.exceptions import ConnectionInterrupted
@@ -45,10 +56,39 @@ from django_redis.util import CacheKey
 from redis.exceptions import RedisError
 
 from filamenta.circuit_breaker import CLOSED, HALF_OPEN, OPEN, circuit_breaker_for
+from filamenta.counters.cache import CounterCache
+
+logger = logging.getLogger("filamenta.backends")
 
 FAILOVER_BACKEND = "filamenta.failover_cache.FailoverCache"
+# In each flushed primary: the number of outages (in the database) it was flushed after.
+CAUGHT_UP_KEY = "filamenta:outages-caught-up"
 # What "the store is unavailable" looks like; anything else is a bug and is raised.
 STORE_ERRORS = (ConnectionInterrupted, RedisError, OSError, sqlite3.Error, DiskcacheTimeout)
+
+
+def _outages() -> CounterCache:
+    return CounterCache("", {})
+
+
+def _outages_key(breaker: str) -> str:
+    # The breaker's name may be a long path; the key only has to be one per store.
+    return f"filamenta:outages:{hashlib.sha256(breaker.encode()).hexdigest()[:32]}"
+
+
+def outage_count(breaker: str) -> int:
+    """How many times a process has found ``breaker``'s store down (the database's count)."""
+    return _outages().get(_outages_key(breaker), 0)
+
+
+def _outage_begins(breaker: str) -> None:
+    key = _outages_key(breaker)
+    try:
+        store = _outages()
+        if not store.add(key, 1, None):
+            store.incr(key)
+    except DatabaseError as exc:  # the database is down too: nothing to share it through
+        logger.warning("%s: could not count the outage in the database (%s)", breaker, exc)
 
 
 def _build(config: dict[str, Any]) -> BaseCache:
@@ -65,8 +105,10 @@ class FailoverCache(BaseCache):
         self.primary = _build(options["PRIMARY"])
         self.fallback = _build(options["FALLBACK"])
         self.breaker = circuit_breaker_for(options["BREAKER"])
+        self.flushes = bool(options.get("FLUSH_ON_RECOVERY"))
         namespace = repr(sorted(options["PRIMARY"].items()))
-        if options.get("FLUSH_ON_RECOVERY"):
+        self.breaker.on_open.setdefault("outage", lambda: _outage_begins(self.breaker.name))
+        if self.flushes:
             self.breaker.on_recover[namespace] = self._flush_primary
         else:
             self.breaker.on_recover.setdefault(namespace, self._round_trip)
@@ -78,18 +120,38 @@ class FailoverCache(BaseCache):
         if reopen is not None:
             reopen()
 
-    def _flush_primary(self) -> None:
+    def catch_up(self) -> bool:
+        """Flush the primary if it missed outages that other processes saw; True if it did.
+
+        Called as a process starts with the store answering (filamenta.probe).
+        """
+        if not self.flushes:
+            return False
+        count = outage_count(self.breaker.name)
+        if self.primary.get(CAUGHT_UP_KEY, 0) >= count:
+            return False
+        self._flush_primary(count)
+        logger.info("%s: flushed what was cached before outage %d", self.breaker.name, count)
+        return True
+
+    def _flush_primary(self, outages: int | None = None) -> None:
         """Delete every key of this alias from the primary, whatever its version."""
+        if outages is None:
+            try:
+                outages = outage_count(self.breaker.name)
+            except DatabaseError:
+                outages = 0  # recorded as behind: the next process to start flushes again
         self._reopen_primary()
         client = getattr(self.primary, "client", None)
         if client is None:  # diskcache: the directory holds this alias only
             self.primary.clear()
-            return
-        # django-redis's delete_pattern("*") matches the current VERSION only
-        # (keys are "<prefix>:<version>:<key>"): build the pattern for every
-        # version ourselves. A CacheKey is used by django-redis as it is.
-        pattern = self.primary.key_func("*", glob_escape(self.primary.key_prefix), "*")
-        client.delete_pattern(CacheKey(pattern))
+        else:
+            # django-redis's delete_pattern("*") matches the current VERSION only
+            # (keys are "<prefix>:<version>:<key>"): build the pattern for every
+            # version ourselves. A CacheKey is used by django-redis as it is.
+            pattern = self.primary.key_func("*", glob_escape(self.primary.key_prefix), "*")
+            client.delete_pattern(CacheKey(pattern))
+        self.primary.set(CAUGHT_UP_KEY, outages, None)
 
     def _round_trip(self) -> None:
         self._reopen_primary()
@@ -109,7 +171,6 @@ class FailoverCache(BaseCache):
             except STORE_ERRORS as exc:
                 breaker.record_failure(exc)
             else:
-                breaker.record_success()
                 return result
         return getattr(self.fallback, method)(*args, **kwargs)
 

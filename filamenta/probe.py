@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from django.db import DatabaseError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -86,7 +87,25 @@ def start_degraded_if_down(backends: BackendSettings | None = None) -> ProbeResu
         result = ProbeResult(False, f"the probe failed ({type(exc).__name__}: {exc})", 0.0)
     if not result.ok:
         circuit_breaker_for(backends.breaker).open_at_start(result.detail)
+    else:
+        _catch_up()
     return result
+
+
+def _catch_up() -> None:
+    """Flush what the store kept from before outages this process did not see."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    from filamenta.failover_cache import STORE_ERRORS, FailoverCache
+
+    for alias in settings.CACHES:
+        cache = caches[alias]
+        if isinstance(cache, FailoverCache):
+            try:
+                cache.catch_up()
+            except (*STORE_ERRORS, DatabaseError) as exc:  # a start-up never fails for it
+                cache.breaker.record_failure(exc)
 
 
 @functools.cache
