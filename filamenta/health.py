@@ -2,8 +2,9 @@
 
 200 with {"status": "ok", "database": "ok", "tier", "breaker", ...} when the
 database answers; 503 when it does not, since nothing but error pages can be
-served then. A Redis outage is not a 503: the circuit breaker serves from the
-fallback and the page shows "breaker": "open".
+served then. DB_CONNECT_TIMEOUT bounds how long finding out takes, and
+Retry-After says when to ask again. A Redis outage is not a 503: the circuit
+breaker serves from the fallback and the page shows "breaker": "open".
 
 Written here rather than with django-health-check: its database check writes
 and deletes a row of its own model on every call (an extra migration and a
@@ -20,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from filamenta.backend_status import backend_status
+from filamenta.database_faults import RETRY_AFTER_SECONDS, drop_broken_connections
 
 
 def _database_status() -> str:
@@ -28,6 +30,8 @@ def _database_status() -> str:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as exc:
+        # The next probe must not find the same dead connection.
+        drop_broken_connections()
         return f"down ({type(exc).__name__})"
     return "ok"
 
@@ -46,4 +50,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "session_engine": status["session_engine"],
         "ratelimit_backend": status["ratelimit_backend"],
     }
-    return JsonResponse(body, status=200 if database == "ok" else 503)
+    if database == "ok":
+        return JsonResponse(body)
+    response = JsonResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
