@@ -25,6 +25,7 @@ import logging
 import sys
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
@@ -38,7 +39,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 # Long enough for a restart or a failover, short enough that a visitor who
 # obeys it is not kept away after the database is back.
 RETRY_AFTER_SECONDS = 10
-_RETRIED = "_filamenta_database_retried"
 
 
 def database_unavailable() -> HttpResponse:
@@ -79,21 +79,9 @@ class DatabaseFaultMiddleware:
             return None
         # Only a connection that was open can have died; when none could be
         # opened the server is silent and a retry would wait another timeout.
-        had_connection = drop_broken_connections()
-        retry = (
-            had_connection
-            and request.method in SAFE_METHODS
-            and not getattr(request, _RETRIED, False)
-            and request.resolver_match is not None
-        )
-        if not retry:
-            logger.warning(
-                "Database unavailable for %s %s: %s", request.method, request.path, exception
-            )
-            return database_unavailable()
-        # A safe method changes nothing, so running the view again is harmless;
-        # a POST might have been half done, so it is never repeated.
-        setattr(request, _RETRIED, True)
+        # A POST might have been half done, so it is never repeated.
+        if not drop_broken_connections() or request.method not in SAFE_METHODS:
+            return _unavailable(request, exception)
         logger.info("Retrying %s on a fresh database connection: %s", request.path, exception)
         match = request.resolver_match
         try:
@@ -104,11 +92,18 @@ class DatabaseFaultMiddleware:
                 response = response.render()
         except DATABASE_OUTAGES as again:
             drop_broken_connections()
-            logger.warning(
-                "Database unavailable for %s %s: %s", request.method, request.path, again
-            )
-            return database_unavailable()
+            return _unavailable(request, again)
         return response
+
+
+def _unavailable(request: HttpRequest, exception: Exception) -> HttpResponse | None:
+    if settings.DEBUG:
+        # SQLite's "no such table" and MySQL's "unknown column" are
+        # OperationalErrors too: a developer needs the traceback page.
+        return None
+    # With the traceback: the same class also covers a few real bugs.
+    logger.error("Database unavailable: %s %s", request.method, request.path, exc_info=exception)
+    return database_unavailable()
 
 
 def server_error(

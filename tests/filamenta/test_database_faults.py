@@ -224,3 +224,19 @@ def test_the_503_page_renders_without_touching_the_database():
     response = database_unavailable()
     assert b"briefly unavailable" in response.content
     assert "no-store" in response["Cache-Control"]
+
+
+def test_with_debug_on_a_database_error_keeps_django_s_traceback_page(rf, settings):
+    from django.db import OperationalError
+    from django.http import HttpResponse
+
+    from filamenta.database_faults import DatabaseFaultMiddleware
+
+    # "no such table" after a forgotten migrate must not look like an outage.
+    settings.DEBUG = True
+    middleware = DatabaseFaultMiddleware(lambda request: HttpResponse())
+    error = OperationalError("no such table: content_article")
+    assert middleware.process_exception(rf.post("/"), error) is None
+    settings.DEBUG = False
+    assert middleware.process_exception(rf.post("/"), error).status_code == 503
+    assert middleware.process_exception(rf.post("/"), ValueError("a bug")) is None
