@@ -58,11 +58,25 @@ def database_from_env(env: environ.Env, *, instance_dir: Path) -> dict[str, Any]
     config["CONN_MAX_AGE"] = whole_number("DB_CONN_MAX_AGE", 0 if engine == SQLITE else 60)
     config["CONN_HEALTH_CHECKS"] = engine != SQLITE
     config["OPTIONS"] = {**_options_for(engine), **config.get("OPTIONS", {})}
+    if engine != SQLITE:
+        config["OPTIONS"]["connect_timeout"] = connect_timeout()
     if engine == MYSQL:
         from filamenta.mysql_driver import ensure_mysql_driver
 
         ensure_mysql_driver()
     return config
+
+
+def connect_timeout() -> int:
+    """Seconds a driver may spend opening a connection: DB_CONNECT_TIMEOUT, default 5.
+
+    psycopg waits 130 s for a server that accepts TCP and never answers, longer
+    than any worker timeout, so a silent database turned every request into a
+    500 from the worker's death instead of a prompt 503. psycopg 3, mysqlclient
+    and PyMySQL all take this same ``connect_timeout`` option; the production
+    pool waits for a connection as long (filamenta/pooling.py).
+    """
+    return whole_number("DB_CONNECT_TIMEOUT", 5, minimum=1)
 
 
 def _from_url(url: str) -> dict[str, Any]:

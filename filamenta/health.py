@@ -5,7 +5,8 @@ database answers and the tier's store is in use; 200 with "status":
 "degraded" and "degraded": "<store>: open (<cause>)" when the store is down
 and the fallbacks serve (a load balancer must not take the server out for
 it: every server would be in the same state); 503 when the database does not
-answer, since nothing but error pages can be served then.
+answer, since nothing but error pages can be served then. DB_CONNECT_TIMEOUT
+bounds how long finding out takes, and Retry-After says when to ask again.
 
 Written here rather than with django-health-check: its database check writes
 and deletes a row of its own model on every call (an extra migration and a
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_safe
 
 from filamenta.backend_status import backend_status
 from filamenta.circuit_breaker import CLOSED, circuit_breakers
+from filamenta.database_faults import RETRY_AFTER_SECONDS, drop_broken_connections
 
 
 def _database_status() -> str:
@@ -31,6 +33,8 @@ def _database_status() -> str:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as exc:
+        # The next probe must not find the same dead connection.
+        drop_broken_connections()
         return f"down ({type(exc).__name__})"
     return "ok"
 
@@ -60,4 +64,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     }
     if degraded:
         body["degraded"] = degraded
-    return JsonResponse(body, status=200 if database == "ok" else 503)
+    if database == "ok":
+        return JsonResponse(body)
+    response = JsonResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

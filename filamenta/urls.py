@@ -17,3 +17,6 @@ urlpatterns = [
     path("accounts/", include("apps.users.urls")),
     path("", include("apps.content.urls")),
 ]
+
+# A database outage anywhere in a request is a 503 with Retry-After, not a 500.
+handler500 = "filamenta.database_faults.server_error"

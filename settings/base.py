@@ -61,6 +61,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After authentication: the audit history records each change's IP and browser.
     "apps.admin.request_context.AuditOriginMiddleware",
+    # Last, nearest the view: it is the first to see the view's database error,
+    # and its one retry re-runs only the view, with the session, the user and
+    # the messages above already in place (filamenta/database_faults.py).
+    "filamenta.database_faults.DatabaseFaultMiddleware",
 ]
 
 ROOT_URLCONF = "filamenta.urls"

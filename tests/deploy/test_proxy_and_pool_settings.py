@@ -23,7 +23,7 @@ def test_pool_sizes_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("DB_POOL_MIN_SIZE", "2")
     monkeypatch.setenv("DB_POOL_MAX_SIZE", "8")
     monkeypatch.delenv("DB_POOL_TIMEOUT", raising=False)
-    assert database_pool() == {"min_size": 2, "max_size": 8, "timeout": 10}
+    assert database_pool() == {"min_size": 2, "max_size": 8, "timeout": 5}
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(clean_env,
     # Only a fleet has a balancer in front of nginx; a VPS or compose has nginx alone.
     assert depth == (2 if target == "production" else 1)
     if target == "production":
-        assert pool == {"min_size": 1, "max_size": 4, "timeout": 10}
+        assert pool == {"min_size": 1, "max_size": 4, "timeout": 5}
         assert max_age == 0  # Django refuses a pool beside persistent connections
     else:
         assert pool is None

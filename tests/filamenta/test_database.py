@@ -13,6 +13,7 @@ def database(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("DB_PORT", raising=False)
     monkeypatch.delenv("DB_CONN_MAX_AGE", raising=False)
+    monkeypatch.delenv("DB_CONNECT_TIMEOUT", raising=False)
 
     def build(**variables):
         for name, value in variables.items():
@@ -104,3 +105,39 @@ def test_errors_never_show_the_password(database):
         database(DATABASE_URL="oracle://user:hunter2@h:1521/db")
     assert "hunter2" not in str(error.value)
     assert redact_url("postgres://u:hunter2@h/db") == "postgres://u:***@h/db"
+
+
+SERVER_DATABASES = {
+    "postgres URL": {"DATABASE_URL": "postgres://u@h/site"},
+    "mysql URL": {"DATABASE_URL": "mysql://u@h/site"},
+    "DB_TYPE=postgresql": {"DB_TYPE": "postgresql", "DB_NAME": "site"},
+    "DB_TYPE=mysql": {"DB_TYPE": "mysql", "DB_NAME": "site"},
+}
+
+
+@pytest.mark.parametrize("variables", SERVER_DATABASES.values(), ids=SERVER_DATABASES.keys())
+def test_server_databases_give_up_connecting_after_five_seconds(database, variables):
+    # psycopg and the MySQL drivers wait minutes by default: longer than any
+    # worker timeout, so a silent server turned every request into a 500.
+    assert database(**variables)["OPTIONS"]["connect_timeout"] == 5
+
+
+@pytest.mark.parametrize("variables", SERVER_DATABASES.values(), ids=SERVER_DATABASES.keys())
+def test_connect_timeout_is_configurable(database, variables):
+    assert database(DB_CONNECT_TIMEOUT="2", **variables)["OPTIONS"]["connect_timeout"] == 2
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "2.5", "five", ""])
+@pytest.mark.parametrize("variables", SERVER_DATABASES.values(), ids=SERVER_DATABASES.keys())
+def test_bad_connect_timeout_names_the_variable(database, variables, value):
+    with pytest.raises(ImproperlyConfigured) as error:
+        database(DB_CONNECT_TIMEOUT=value, **variables)
+    assert f"DB_CONNECT_TIMEOUT={value!r}" in str(error.value)
+    assert "1 or more" in str(error.value)
+
+
+def test_sqlite_has_no_connect_timeout(database):
+    # sqlite3's own "timeout" (waiting for a lock) is a different thing, kept at 20 s.
+    config = database(DB_CONNECT_TIMEOUT="2")
+    assert "connect_timeout" not in config["OPTIONS"]
+    assert config["OPTIONS"]["timeout"] == 20
