@@ -64,3 +64,40 @@ def test_redis_killed_mid_test(redis_server, client, caplog):
     closed = [r for r in caplog.records if "circuit closed" in r.getMessage()]
     assert [r.levelname for r in opened] == ["WARNING"]
     assert [r.levelname for r in closed] == ["INFO"]
+
+
+@pytest.mark.django_db
+def test_a_hung_redis_costs_one_timeout_then_the_breaker_is_open(silent_port, caplog):
+    """A server that accepts and never answers: the first call times out, none after it waits."""
+    url = f"redis://127.0.0.1:{silent_port}/0"
+    name = f"Redis at {url}"
+    with override_settings(CACHES=_redis_caches(url, 0.3, breaker=name)):
+        assert cache.get("tests:hung") is None  # waits its 0.3 s, then the fallback answers
+        assert circuit_breaker_state(name) == "open"
+        cache.set("tests:hung", "kept in local memory")
+        assert cache.get("tests:hung") == "kept in local memory"
+        assert caches["ratelimit"].add("tests:hung-limit", 1, 60)  # database counters
+    opened = [r for r in caplog.records if "circuit open" in r.getMessage()]
+    assert len(opened) == 1
+    assert "TimeoutError" in opened[0].getMessage()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_clear_and_the_recovery_flush_remove_every_version(redis_server):
+    name = f"Redis at {redis_server.url}"
+    with override_settings(CACHES=_redis_caches(redis_server.url, 0.3, breaker=name)):
+        cache.set("tests:v1", "one")
+        cache.set("tests:v2", "two", version=2)
+        caches["sessions"].set("tests:session", "kept apart")
+        cache.clear()
+        assert cache.get("tests:v1") is None
+        assert cache.get("tests:v2", version=2) is None
+        assert caches["sessions"].get("tests:session") == "kept apart"  # other aliases untouched
+
+        cache.set("tests:v3", "three", version=3)
+        redis_server.kill()
+        cache.get("tests:poke")
+        redis_server.start()  # the same data directory: v3 comes back, stale
+        assert wait_for_state(name, "closed") == "closed"
+        assert cache.get("tests:v3", version=3) is None
