@@ -7,6 +7,9 @@ set -eu
 cd "$(dirname "$0")/../.."
 
 python deploy/docker/wait_for_database.py
+# With CACHE_BACKEND=redis a Redis that does not answer stops the container here,
+# loudly; with auto (the default here) the server starts degraded and recovers.
+python manage.py backends --require
 
 # In a fleet only one container should migrate: DJANGO_MIGRATE=false on the others.
 case "${DJANGO_MIGRATE:-true}" in

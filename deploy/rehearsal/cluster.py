@@ -5,12 +5,17 @@ balancer would. Requests carry X-Forwarded-Proto: https, as the balancer sends.
 What it shows: a session made on one server is valid on the other; a rate
 limit of N requests holds across both together; content changed through one
 is fresh on the other at once; Redis is required; check --deploy is clean.
+Then Redis is stopped while gunicorn recycles its workers every few requests
+(workers are born during the outage) and started again with the data it had:
+no request fails, every server stays on the redis tier, and content changed
+during the outage is fresh on both servers afterwards.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import time
 
 from .harness import (
     LOOPBACK,
@@ -21,7 +26,7 @@ from .harness import (
     wait_for_port,
     write_env_file,
 )
-from .services import postgresql_database, private_redis
+from .services import PrivateRedis, postgresql_database
 from .site import (
     admin_login,
     create_admin,
@@ -34,6 +39,7 @@ from .web import Browser
 
 # Seconds the whole rehearsal may take (REHEARSE_BUDGET overrides).
 BUDGET = 300
+MAX_REQUESTS = 5
 
 HOST = "filamenta.test"
 DATABASE = "filamenta_rehearse_cluster"
@@ -52,7 +58,8 @@ def server(port: int) -> Browser:
 def rehearse(r: Rehearsal) -> None:
     env = clean_environment()
     database_url = postgresql_database(r, DATABASE)
-    redis_url = private_redis(r, env)
+    redis = PrivateRedis(r, env, persist=True)
+    redis_url = redis.url
     values = {
         "DEPLOYMENT_TARGET": "production",
         # One key for the whole fleet, or a session signed by one is refused by the other.
@@ -104,7 +111,14 @@ def rehearse(r: Rehearsal) -> None:
         process = r.start(
             f"gunicorn-{n}",
             ["gunicorn", "-c", str(PROJECT_ROOT / "deploy" / "vps" / "gunicorn.conf.py")],
-            env={**env, "GUNICORN_BIND": f"{LOOPBACK}:{port}", "GUNICORN_WORKERS": "2"},
+            env={
+                **env,
+                "GUNICORN_BIND": f"{LOOPBACK}:{port}",
+                "GUNICORN_WORKERS": "2",
+                # Workers recycled every few requests, so that some are born in the outage.
+                "GUNICORN_MAX_REQUESTS": str(MAX_REQUESTS),
+                "GUNICORN_MAX_REQUESTS_JITTER": "1",
+            },
         )
         r.require(
             f"server {n} (gunicorn, settings.production) listens on {port}",
@@ -130,6 +144,7 @@ def rehearse(r: Rehearsal) -> None:
 
     rate_limit_across_servers(r, env, ports)
     content_fresh_across_servers(r, env, ports, visitor)
+    recycled_through_an_outage(r, env, ports, visitor, redis)
 
 
 def rate_limit_across_servers(r: Rehearsal, env: dict[str, str], ports: tuple[int, int]) -> None:
@@ -189,4 +204,81 @@ def content_fresh_across_servers(
         "server 2 shows the change at once (detail and list)",
         all(p.status == 200 and new_title in p.text for p in after),
         f"statuses {[p.status for p in after]}",
+    )
+
+
+def recycled_through_an_outage(
+    r: Rehearsal, env: dict[str, str], ports: tuple[int, int], editor: Browser, redis: PrivateRedis
+) -> None:
+    """Stop Redis under traffic while workers recycle; edit; start it; read on both servers."""
+    result = r.manage("outage-article", "shell", "-c", FIRST_ARTICLE, env=env)
+    found = json.loads(result.stdout.strip().splitlines()[-1]) if result.returncode == 0 else None
+    r.require("a published article to edit during the outage", bool(found), result.stderr[-500:])
+    pk, slug, _ = found
+    readers = [server(port) for port in ports]
+    failed: list[str] = []
+    tiers: set[str] = set()
+    statuses: set[str] = set()
+
+    def traffic(rounds: int) -> None:
+        for _ in range(rounds):
+            for reader in readers:
+                for path in ("/", f"/articles/{slug}/", "/healthz"):
+                    try:
+                        answer = reader.get(path)
+                    except OSError as exc:
+                        failed.append(f"{reader.base}{path}: {exc}")
+                        continue
+                    if answer.status != 200:
+                        failed.append(f"{reader.base}{path}: {answer.status}")
+                    elif path == "/healthz":
+                        health = json.loads(answer.text)
+                        tiers.add(health["tier"])
+                        statuses.add(health["status"])
+
+    for reader in readers:  # both servers have the article cached before the outage
+        reader.get(f"/articles/{slug}/")
+    redis.stop()
+    traffic(rounds=2 * MAX_REQUESTS)
+    new_title = f"Changed during the outage {secrets.token_hex(3)}"
+    editor.base = server(ports[0]).base
+    saved = editor.submit(f"/admin/content/article/{pk}/change/", {"title": new_title})
+    r.check(
+        "an editor changes the article while Redis is down",
+        saved.status == 302,
+        f"{saved.status} {saved.text[:300]}",
+    )
+    traffic(rounds=2)
+    r.check(
+        f"while Redis is down and workers recycle every {MAX_REQUESTS} requests: "
+        f"{len(failed)} failed requests",
+        not failed,
+        "; ".join(failed[:10]),
+    )
+    r.check(
+        "every server reports degraded on the redis tier during the outage",
+        tiers == {"redis"} and "degraded" in statuses,
+        f"tiers {tiers}, statuses {statuses}",
+    )
+
+    redis.start()  # with the data it had: the old title is in it
+    deadline = time.monotonic() + 60
+    tiers.clear()
+    statuses.clear()
+    while time.monotonic() < deadline:
+        statuses.clear()
+        traffic(rounds=2)
+        if statuses == {"ok"}:
+            break
+        time.sleep(0.5)
+    r.check(
+        "after Redis returns every server reports ok on the redis tier, 0 failed requests",
+        statuses == {"ok"} and tiers == {"redis"} and not failed,
+        f"tiers {tiers}, statuses {statuses}, failed {failed[:5]}",
+    )
+    views = [reader.get(f"/articles/{slug}/") for reader in readers for _ in range(10)]
+    r.check(
+        "the change made during the outage is fresh on both servers (20 of 20 views)",
+        all(v.status == 200 and new_title in v.text for v in views),
+        f"{sum(new_title in v.text for v in views)} of {len(views)} show it",
     )

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from urllib.parse import urlsplit, urlunsplit
 
-from .harness import LOOPBACK, Rehearsal, free_port, is_listening, wait_for_port
+from .harness import LOOPBACK, Rehearsal, free_port, is_listening, stop_group, wait_for_port
 
 # Where the servers are; the same variables as the Makefile's test targets.
 POSTGRESQL_URL = os.environ.get("TEST_POSTGRESQL_URL", "postgres://root@127.0.0.1:5432/test")
@@ -80,33 +81,52 @@ def mariadb_database(rehearsal: Rehearsal, name: str) -> str:
     return _with_database(MARIADB_URL, name)
 
 
+class PrivateRedis:
+    """A redis-server of our own on a free port, which a rehearsal may stop and start again.
+
+    ``persist`` keeps its data on disk across a restart, as Debian's Redis
+    does: what comes back after an outage is what it held before, now stale.
+    """
+
+    def __init__(self, rehearsal: Rehearsal, env: dict[str, str], *, persist: bool = False):
+        self.binary = shutil.which("redis-server", path=env.get("PATH"))
+        rehearsal.require(
+            "redis-server is installed", bool(self.binary), "apt-get install redis-server"
+        )
+        self.rehearsal, self.env, self.persist = rehearsal, env, persist
+        self.port = free_port()
+        self.data = rehearsal.workdir / "redis"
+        self.data.mkdir()
+        self.starts = 0
+        self.process: subprocess.Popen | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"redis://{LOOPBACK}:{self.port}/0"
+
+    def start(self) -> None:
+        self.starts += 1
+        label = "redis" if self.starts == 1 else f"redis-{self.starts}"
+        persistence = ["--appendonly", "yes"] if self.persist else ["--appendonly", "no"]
+        self.process = self.rehearsal.start(
+            label,
+            [self.binary, "--bind", LOOPBACK, "--port", str(self.port), "--save", "",
+             *persistence, "--dir", str(self.data)],
+            env=self.env,
+        )  # fmt: skip
+        self.rehearsal.require(
+            f"private Redis up on {LOOPBACK}:{self.port}",
+            wait_for_port(self.port, timeout=15, process=self.process),
+            self.rehearsal.log_tail(label),
+        )
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_group(self.process)
+            self.process = None
+
+
 def private_redis(rehearsal: Rehearsal, env: dict[str, str]) -> str:
     """A redis-server of our own on a free port, keeping nothing on disk; return its URL."""
-    binary = shutil.which("redis-server", path=env.get("PATH"))
-    rehearsal.require("redis-server is installed", bool(binary), "apt-get install redis-server")
-    port = free_port()
-    data = rehearsal.workdir / "redis"
-    data.mkdir()
-    process = rehearsal.start(
-        "redis",
-        [
-            binary,
-            "--bind",
-            LOOPBACK,
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(data),
-        ],
-        env=env,
-    )
-    rehearsal.require(
-        f"private Redis up on {LOOPBACK}:{port}",
-        wait_for_port(port, timeout=15, process=process),
-        rehearsal.log_tail("redis"),
-    )
-    return f"redis://{LOOPBACK}:{port}/0"
+    return PrivateRedis(rehearsal, env).url
