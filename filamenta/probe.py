@@ -104,7 +104,9 @@ def _catch_up() -> None:
         if isinstance(cache, FailoverCache):
             try:
                 cache.catch_up()
-            except (*STORE_ERRORS, DatabaseError) as exc:  # a start-up never fails for it
+            except DatabaseError as exc:  # the outage count is unknown; the store is fine
+                logger.warning("%s: could not read the outage count (%s)", cache.breaker.name, exc)
+            except STORE_ERRORS as exc:  # the store failed after all: start degraded
                 cache.breaker.record_failure(exc)
 
 
