@@ -101,3 +101,22 @@ def test_clear_and_the_recovery_flush_remove_every_version(redis_server):
         redis_server.start()  # the same data directory: v3 comes back, stale
         assert wait_for_state(name, "closed") == "closed"
         assert cache.get("tests:v3", version=3) is None
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_a_process_starting_after_an_outage_it_did_not_see_flushes_the_stale_store(redis_server):
+    """Another process counted an outage in the database; this one finds the store behind."""
+    from filamenta.failover_cache import _outage_begins
+
+    name = f"Redis at {redis_server.url}"
+    with override_settings(CACHES=_redis_caches(redis_server.url, 0.3, breaker=name)):
+        assert cache.catch_up() is False  # no outage yet: nothing to flush
+        cache.set("tests:stale", "from before the outage")
+        caches["ratelimit"].set("tests:count", 7)
+        _outage_begins(name)  # as a process that saw Redis down would
+
+        assert cache.catch_up() is True
+        assert cache.get("tests:stale") is None
+        assert caches["ratelimit"].get("tests:count") == 7  # counters are never flushed
+        assert cache.catch_up() is False  # caught up: the next process does not flush again
