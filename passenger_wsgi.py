@@ -34,6 +34,6 @@ set_mount_point()
 application = get_wsgi_application()
 
 # A store that is down as this process starts: serve from the fallbacks, never exit.
-from filamenta.probe import start_degraded_if_down  # noqa: E402
+from filamenta.backends.probe import start_degraded_if_down  # noqa: E402
 
 start_degraded_if_down()

@@ -142,7 +142,7 @@ def measure(cache, name: str, size: int, ops: int) -> dict[str, float]:
 
 
 def stores(workdir: Path, redis_url: str) -> dict[str, dict[str, Any]]:
-    from filamenta.backend_settings import _file_caches, _redis_caches
+    from filamenta.backends.settings import _file_caches, _redis_caches
 
     many = {"MAX_ENTRIES": 1_000_000}
     return {
@@ -157,7 +157,7 @@ def stores(workdir: Path, redis_url: str) -> dict[str, dict[str, Any]]:
             "LOCATION": "tier",
             "OPTIONS": many,
         },
-        "memory tier counters (DB)": {"BACKEND": "filamenta.counters.cache.CounterCache"},
+        "memory tier counters (DB)": {"BACKEND": "filamenta.backends.counters.cache.CounterCache"},
         "FileBasedCache": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(workdir / "filebased"),
@@ -255,8 +255,8 @@ def probe_section(workdir: Path, redis_url: str) -> dict[str, float]:
 def request_section(redis: subprocess.Popen, redis_url: str, requests: int) -> dict[str, float]:
     from django.test import Client, override_settings
 
-    from filamenta.backend_settings import CACHED_DB, _redis_caches
-    from filamenta.circuit_breaker import circuit_breaker_state
+    from filamenta.backends.breaker import circuit_breaker_state
+    from filamenta.backends.settings import CACHED_DB, _redis_caches
 
     client = Client(HTTP_HOST="localhost")
 

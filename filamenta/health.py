@@ -22,8 +22,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from filamenta.backend_status import backend_status
-from filamenta.circuit_breaker import CLOSED, circuit_breakers
+from filamenta.backends.breaker import CLOSED, circuit_breakers
+from filamenta.backends.status import backend_status
 from filamenta.database_faults import RETRY_AFTER_SECONDS, drop_broken_connections
 
 

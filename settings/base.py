@@ -8,7 +8,7 @@ are read the same way everywhere.
 from pathlib import Path
 
 from apps.users.settings_from_env import email_settings_from_env, rate_from_env
-from filamenta.backend_settings import backend_settings
+from filamenta.backends.settings import backend_settings
 from filamenta.database import database_from_env
 from filamenta.environment import BASE_DIR, env
 from filamenta.logging_config import logging_config
@@ -44,7 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_ratelimit",
-    "filamenta.counters",
+    "filamenta.backends.counters",
     "apps.users",
     "apps.content",
     "apps.admin",
@@ -102,7 +102,7 @@ DATABASES = {"default": database_from_env(env, instance_dir=INSTANCE_DIR)}
 # CACHE_BACKEND=auto|redis|file|memory; Redis from REDIS_URL or REDIS_HOST/PORT/
 # PASSWORD/DB, or through Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_MASTER).
 # Development has no Redis unless configured. The tier matrix is in
-# filamenta/backend_settings.py and the README ("Cache, sessions and rate limits").
+# filamenta/backends/settings.py and the README ("Cache, sessions and rate limits").
 # Built by the module Django loads: an environment module inheriting this one
 # builds them with its own Redis default instead (building them here too would
 # refuse a CACHE_BACKEND=redis that the child's default satisfies).

@@ -6,7 +6,7 @@ the panel. What it lacks: Redis of our own, a reliable stderr, a compiler for
 mysqlclient (PyMySQL stands in, see requirements/cpanel.txt).
 """
 
-from filamenta.backend_settings import backend_settings
+from filamenta.backends.settings import backend_settings
 from filamenta.logging_config import logging_config
 
 from .hardened import *  # noqa: F403
@@ -21,7 +21,7 @@ DEPLOYMENT_TARGET = "cpanel"
 LOG_FILE = env.str("LOG_FILE", default=str(INSTANCE_DIR / "logs" / "filamenta.log"))
 LOGGING = logging_config(level=LOG_LEVEL, file=LOG_FILE)
 
-# CACHES, SESSIONS AND RATE LIMITS (filamenta/backend_settings.py, README)
+# CACHES, SESSIONS AND RATE LIMITS (filamenta/backends/settings.py, README)
 # ------------------------------------------------------------------------------
 # No Redis of our own: a localhost Redis on a shared host may be another
 # customer's, so none is probed unless REDIS_URL or REDIS_HOST says so. The

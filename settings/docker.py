@@ -5,7 +5,7 @@ an nginx container in front forwarding X-Forwarded-Proto, stderr collected by
 the engine. What it lacks: a writable image (instance/ is a volume).
 """
 
-from filamenta.backend_settings import backend_settings
+from filamenta.backends.settings import backend_settings
 from filamenta.proxies import XFF_MIDDLEWARE
 
 from .hardened import *  # noqa: F403
@@ -23,7 +23,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 MIDDLEWARE = [XFF_MIDDLEWARE, *MIDDLEWARE]
 XFF_TRUSTED_PROXY_DEPTH = 1
 
-# CACHES, SESSIONS AND RATE LIMITS (filamenta/backend_settings.py, README)
+# CACHES, SESSIONS AND RATE LIMITS (filamenta/backends/settings.py, README)
 # ------------------------------------------------------------------------------
 # The compose service `redis` by default (deploy/docker/docker-compose.yml);
 # if it does not answer at start-up, the file store on the instance volume.

@@ -5,7 +5,7 @@ X-Forwarded-Proto, a shared database and Redis. What it lacks: any state
 local to one server that the others could see, so Redis is required.
 """
 
-from filamenta.backend_settings import backend_settings
+from filamenta.backends.settings import backend_settings
 from filamenta.pooling import database_pool
 from filamenta.proxies import XFF_MIDDLEWARE, trusted_proxy_depth
 
@@ -34,7 +34,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"]["pool"] = database_pool()
 
-# CACHES, SESSIONS AND RATE LIMITS (filamenta/backend_settings.py, README)
+# CACHES, SESSIONS AND RATE LIMITS (filamenta/backends/settings.py, README)
 # ------------------------------------------------------------------------------
 # Required: servers share nothing else, so a per-server store would split
 # caches and multiply rate limits. One server (REDIS_URL or REDIS_HOST) or

@@ -4,7 +4,7 @@ The database still comes from DATABASE_URL, so the same suite runs on SQLite,
 PostgreSQL and MariaDB (see the Makefile's test targets).
 """
 
-from filamenta.backend_settings import backend_settings
+from filamenta.backends.settings import backend_settings
 
 from .base import *  # noqa: F403
 from .base import DATABASES, INSTANCE_DIR, env

@@ -4,7 +4,7 @@ What this host has: root, a local Redis and database, nginx terminating TLS and
 forwarding X-Forwarded-Proto. What it lacks: nothing the site needs.
 """
 
-from filamenta.backend_settings import backend_settings
+from filamenta.backends.settings import backend_settings
 from filamenta.proxies import XFF_MIDDLEWARE
 
 from .hardened import *  # noqa: F403
@@ -23,7 +23,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 MIDDLEWARE = [XFF_MIDDLEWARE, *MIDDLEWARE]
 XFF_TRUSTED_PROXY_DEPTH = 1
 
-# CACHES, SESSIONS AND RATE LIMITS (filamenta/backend_settings.py, README)
+# CACHES, SESSIONS AND RATE LIMITS (filamenta/backends/settings.py, README)
 # ------------------------------------------------------------------------------
 # Redis on this machine by default (REDIS_URL or REDIS_HOST to change it);
 # if it does not answer at start-up, the file store in CACHE_DIR.

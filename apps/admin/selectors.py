@@ -25,7 +25,7 @@ def site_settings_get() -> SiteSettings:
 
 def operations_overview() -> dict[str, Any]:
     """What an operator needs to know about this process, gathered fresh on each call."""
-    from filamenta.backend_status import backend_status
+    from filamenta.backends.status import backend_status
 
     return {
         "environment": getattr(settings, "DEPLOYMENT_TARGET", "unknown"),

@@ -7,11 +7,12 @@ import logging
 import time
 
 import pytest
+import redis
 from django.core.cache import cache, caches
 from django.test import override_settings
 
-from filamenta.backend_settings import CACHED_DB, _redis_caches
-from filamenta.circuit_breaker import circuit_breaker_state
+from filamenta.backends.breaker import circuit_breaker_state
+from filamenta.backends.settings import CACHED_DB, _redis_caches
 
 
 def wait_for_state(name: str, wanted: str, seconds: float = 15) -> str:
@@ -107,7 +108,7 @@ def test_clear_and_the_recovery_flush_remove_every_version(redis_server):
 @pytest.mark.django_db
 def test_a_process_starting_after_an_outage_it_did_not_see_flushes_the_stale_store(redis_server):
     """Another process counted an outage in the database; this one finds the store behind."""
-    from filamenta.failover_cache import _outage_begins
+    from filamenta.backends.failover import _outage_begins
 
     name = f"Redis at {redis_server.url}"
     with override_settings(CACHES=_redis_caches(redis_server.url, 0.3, breaker=name)):
@@ -120,3 +121,16 @@ def test_a_process_starting_after_an_outage_it_did_not_see_flushes_the_stale_sto
         assert cache.get("tests:stale") is None
         assert caches["ratelimit"].get("tests:count") == 7  # counters are never flushed
         assert cache.catch_up() is False  # caught up: the next process does not flush again
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_key_settings_on_the_failover_entry_hold_for_both_stores(redis_server):
+    name = f"Redis at {redis_server.url}"
+    entry = _redis_caches(redis_server.url, 0.3, breaker=name)["default"]
+    entry = {**entry, "KEY_PREFIX": "tests-prefix", "VERSION": 7}
+    with override_settings(CACHES={**_redis_caches(redis_server.url, 0.3, breaker=name),
+                                   "default": entry}):  # fmt: skip
+        cache.set("tests:key", "on redis")
+        assert redis.Redis(port=redis_server.port).get("tests-prefix:7:tests:key") is not None
+        assert cache.fallback.make_key("tests:key") == "tests-prefix:7:tests:key"

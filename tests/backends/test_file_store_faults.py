@@ -17,8 +17,8 @@ import pytest
 from django.test import Client, override_settings
 
 from apps.content.services import article_create, article_publish
-from filamenta.backend_settings import backend_settings
-from filamenta.file_cache import FILE_STORES, file_store_forget
+from filamenta.backends.file_store import FILE_STORES, file_store_forget
+from filamenta.backends.settings import backend_settings
 from tests.apps_support import PASSWORD
 from tests.services import services_required
 

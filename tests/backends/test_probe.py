@@ -9,8 +9,8 @@ import environ
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from filamenta.backend_settings import backend_settings
-from filamenta.probe import probe
+from filamenta.backends.probe import probe
+from filamenta.backends.settings import backend_settings
 from tests.backends.conftest import free_port
 from tests.conftest import run_manage
 
@@ -100,7 +100,7 @@ def test_a_damaged_store_is_found_whichever_it_is(tmp_path, monkeypatch, store):
     assert probe(backends, fresh=True).ok
     for database in (cache_dir / store).rglob("*.db"):
         database.write_bytes(b"\x5a" * 32768)  # garbage over every shard of that store
-    from filamenta.file_cache import file_store_forget
+    from filamenta.backends.file_store import file_store_forget
 
     file_store_forget(str(cache_dir / store))  # a new process opens the files afresh
     result = probe(backends, fresh=True)

@@ -14,10 +14,10 @@ from django.core.cache import cache, caches
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from filamenta.backend_settings import CACHED_DB, _redis_caches, redis_sentinel_from_env
-from filamenta.circuit_breaker import circuit_breaker_state
-from filamenta.probe import _probe
-from filamenta.redis_sentinel import RedisSentinel
+from filamenta.backends.breaker import circuit_breaker_state
+from filamenta.backends.probe import _probe
+from filamenta.backends.sentinel import RedisSentinel
+from filamenta.backends.settings import CACHED_DB, _redis_caches, redis_sentinel_from_env
 from tests.backends.conftest import RedisServer, free_port
 from tests.backends.helpers import tier_env
 from tests.conftest import PROJECT_VARIABLES, run_manage

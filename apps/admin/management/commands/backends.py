@@ -19,9 +19,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from filamenta.backend_status import workers_status
-from filamenta.checks import required_store_failure
-from filamenta.probe import probe
+from filamenta.backends.checks import required_store_failure
+from filamenta.backends.probe import probe
+from filamenta.backends.status import workers_status
 
 
 def _when(timestamp: float) -> str:

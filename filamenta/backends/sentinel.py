@@ -1,7 +1,7 @@
 """Redis behind Sentinel: which sentinels to ask, for which master, and how to show it.
 
 Read from REDIS_SENTINELS ("host:port,host:port"), REDIS_SENTINEL_MASTER and
-REDIS_SENTINEL_PASSWORD by filamenta.backend_settings; the probe asks the
+REDIS_SENTINEL_PASSWORD by filamenta.backends.settings; the probe asks the
 sentinels for the master, and the runtime caches use django-redis's
 SentinelClient, which asks them again whenever it opens a connection, so a
 promoted replica is found without a restart.

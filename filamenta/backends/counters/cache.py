@@ -24,7 +24,7 @@ PURGE_EVERY = 200
 
 
 def _counters():  # imported late: cache backends load before the app registry is ready
-    from filamenta.counters.models import Counter
+    from filamenta.backends.counters.models import Counter
 
     return Counter
 

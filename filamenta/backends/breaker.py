@@ -18,7 +18,7 @@ every cache alias on the same store, so an outage is logged once per process,
 not once per alias. Opening and closing are logged at WARNING and INFO; the
 routine half-open trials of a long outage at DEBUG, so a day-long outage
 does not write a line every few seconds. Each change is also written for
-``manage.py backends`` to read (filamenta.worker_state).
+``manage.py backends`` to read (filamenta.backends.worker_state).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from filamenta import worker_state
+from filamenta.backends import worker_state
 
 logger = logging.getLogger("filamenta.backends")
 
@@ -93,7 +93,7 @@ class CircuitBreaker:
         self._opened()
 
     def open_at_start(self, reason: str) -> None:
-        """Start open: the store did not answer as this process started (filamenta.probe)."""
+        """Start open: the store did not answer as this process started (see probe)."""
         with self._lock:
             if self.state != CLOSED:
                 return

@@ -1,12 +1,12 @@
 """Do the stores of the configured tier answer? Checked once as a process starts, and on demand.
 
-The tier itself follows from configuration (filamenta.backend_settings); the
+The tier itself follows from configuration (filamenta.backends.settings); the
 probe only says whether its stores work right now. A server process checks
 them as it starts (:func:`start_degraded_if_down`, called by the WSGI and ASGI
 entry points): a store that does not answer opens the tier's circuit breaker
 at once, so the process starts on the fallbacks instead of exiting, and joins
 its siblings on the store when the breaker's trial finds it back. The system
-check (filamenta.checks) and ``manage.py backends --probe``/``--require`` use
+check (filamenta.backends.checks) and ``manage.py backends --probe``/``--require`` use
 the same probe; nothing else probes, so a request never pays for one.
 
 Redis is checked with a real round trip (connect with AUTH, write, read,
@@ -36,10 +36,10 @@ from django.db import DatabaseError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from filamenta.backend_settings import BackendSettings, redact_redis_url
-from filamenta.circuit_breaker import circuit_breaker_for
-from filamenta.file_cache import FILE_STORES, file_store
-from filamenta.redis_sentinel import RedisSentinel
+from filamenta.backends.breaker import circuit_breaker_for
+from filamenta.backends.file_store import FILE_STORES, file_store
+from filamenta.backends.sentinel import RedisSentinel
+from filamenta.backends.settings import BackendSettings, redact_redis_url
 
 logger = logging.getLogger("filamenta.backends")
 
@@ -97,7 +97,7 @@ def _catch_up() -> None:
     from django.conf import settings
     from django.core.cache import caches
 
-    from filamenta.failover_cache import STORE_ERRORS, FailoverCache
+    from filamenta.backends.failover import STORE_ERRORS, FailoverCache
 
     for alias in settings.CACHES:
         cache = caches[alias]

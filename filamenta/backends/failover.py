@@ -7,7 +7,7 @@ Why not django-redis's IGNORE_EXCEPTIONS: it turns an outage into misses for
 ``get`` but into ``None`` for ``add`` and ``incr``, which django-ratelimit reads
 as "limited" (every limited view refuses) or, failing open, "not limited";
 and each call still waits its socket timeout. Here a circuit breaker
-(filamenta.circuit_breaker) stops calling the primary after the first call
+(filamenta.backends.breaker) stops calling the primary after the first call
 that fails, calls go to the fallback, and a
 half-open trial lets the primary back in within seconds.
 
@@ -29,9 +29,10 @@ every process and server), and a flush records in the primary the count it
 caught up with; a process that starts with the store answering compares the
 two (:meth:`FailoverCache.catch_up`) and flushes when the primary is behind.
 
-CACHES entry (built by filamenta.backend_settings)::
+CACHES entry (built by filamenta.backends.settings)::
 
-    {"BACKEND": "filamenta.failover_cache.FailoverCache",
+    {"BACKEND": "filamenta.backends.failover.FailoverCache",
+     "KEY_PREFIX": "filamenta:cache",   # and VERSION, KEY_FUNCTION: for both stores
      "OPTIONS": {"BREAKER": "Redis at redis://127.0.0.1:6379/0",  # shared by the tier's aliases
                  "PRIMARY": {...a CACHES entry...},
                  "FALLBACK": {...a CACHES entry...},
@@ -55,12 +56,12 @@ from django_redis.exceptions import ConnectionInterrupted
 from django_redis.util import CacheKey
 from redis.exceptions import RedisError
 
-from filamenta.circuit_breaker import CLOSED, HALF_OPEN, OPEN, circuit_breaker_for
-from filamenta.counters.cache import CounterCache
+from filamenta.backends.breaker import CLOSED, HALF_OPEN, OPEN, circuit_breaker_for
+from filamenta.backends.counters.cache import CounterCache
 
 logger = logging.getLogger("filamenta.backends")
 
-FAILOVER_BACKEND = "filamenta.failover_cache.FailoverCache"
+FAILOVER_BACKEND = "filamenta.backends.failover.FailoverCache"
 # In each flushed primary: the number of outages (in the database) it was flushed after.
 CAUGHT_UP_KEY = "filamenta:outages-caught-up"
 # What "the store is unavailable" looks like; anything else is a bug and is raised.
@@ -91,8 +92,16 @@ def _outage_begins(breaker: str) -> None:
         logger.warning("%s: could not count the outage in the database (%s)", breaker, exc)
 
 
-def _build(config: dict[str, Any]) -> BaseCache:
+# Set on the FailoverCache's own CACHES entry, they hold for both of its stores,
+# so the keys are the same whichever answers (and clear() finds them).
+KEY_SETTINGS = ("KEY_PREFIX", "VERSION", "KEY_FUNCTION")
+
+
+def _build(config: dict[str, Any], outer: dict[str, Any]) -> BaseCache:
     params = {k: v for k, v in config.items() if k not in {"BACKEND", "LOCATION"}}
+    for name in KEY_SETTINGS:
+        if name in outer and name not in params:
+            params[name] = outer[name]
     return import_string(config["BACKEND"])(config.get("LOCATION", ""), params)
 
 
@@ -102,11 +111,13 @@ class FailoverCache(BaseCache):
     def __init__(self, location: str, params: dict[str, Any]) -> None:
         super().__init__(params)
         options = params.get("OPTIONS", {})
-        self.primary = _build(options["PRIMARY"])
-        self.fallback = _build(options["FALLBACK"])
+        self.primary = _build(options["PRIMARY"], params)
+        self.fallback = _build(options["FALLBACK"], params)
         self.breaker = circuit_breaker_for(options["BREAKER"])
         self.flushes = bool(options.get("FLUSH_ON_RECOVERY"))
-        namespace = repr(sorted(options["PRIMARY"].items()))
+        # One hook per alias: its primary store and the keys it uses there.
+        keys = [(name, params.get(name)) for name in KEY_SETTINGS]
+        namespace = repr((keys, sorted(options["PRIMARY"].items())))
         self.breaker.on_open.setdefault("outage", lambda: _outage_begins(self.breaker.name))
         if self.flushes:
             self.breaker.on_recover[namespace] = self._flush_primary
@@ -123,7 +134,7 @@ class FailoverCache(BaseCache):
     def catch_up(self) -> bool:
         """Flush the primary if it missed outages that other processes saw; True if it did.
 
-        Called as a process starts with the store answering (filamenta.probe).
+        Called as a process starts with the store answering (filamenta.backends.probe).
         """
         if not self.flushes:
             return False

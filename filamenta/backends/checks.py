@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.checks import Error, register
 
 if TYPE_CHECKING:
-    from filamenta.probe import ProbeResult
+    from filamenta.backends.probe import ProbeResult
 
 
 def required_store_failure(result: ProbeResult | None = None) -> str:
@@ -25,7 +25,7 @@ def required_store_failure(result: ProbeResult | None = None) -> str:
     ``result`` is a probe already made; without it the process's own start-up
     probe is used (made now if this process has not probed yet).
     """
-    from filamenta.probe import probe
+    from filamenta.backends.probe import probe
 
     backends = settings.BACKENDS
     if not backends.explicit or not backends.breaker:

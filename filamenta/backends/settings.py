@@ -28,19 +28,19 @@ from urllib.parse import quote, urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from filamenta.backends.file_store import FILE_STORES
+from filamenta.backends.sentinel import RedisSentinel, master_name, sentinel_addresses
 from filamenta.environment import whole_number
-from filamenta.file_cache import FILE_STORES
-from filamenta.redis_sentinel import RedisSentinel, master_name, sentinel_addresses
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 TIERS = ("redis", "file", "memory")
 CHOICES = ("auto", *TIERS)
-FAILOVER = "filamenta.failover_cache.FailoverCache"  # = failover_cache.FAILOVER_BACKEND
+FAILOVER = "filamenta.backends.failover.FailoverCache"  # = failover_cache.FAILOVER_BACKEND
 DJANGO_REDIS = "django_redis.cache.RedisCache"
 SENTINEL_CLIENT = "django_redis.client.SentinelClient"
 SENTINEL_FACTORY = "django_redis.pool.SentinelConnectionFactory"
-FILE_CACHE = "filamenta.file_cache.FileCache"
-COUNTERS = "filamenta.counters.cache.CounterCache"
+FILE_CACHE = "filamenta.backends.file_store.FileCache"
+COUNTERS = "filamenta.backends.counters.cache.CounterCache"
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 DUMMY = "django.core.cache.backends.dummy.DummyCache"
 CACHED_DB = "django.contrib.sessions.backends.cached_db"
@@ -55,7 +55,7 @@ class BackendSettings:
     answers at this moment: every process of a deployment, however and whenever
     it starts, takes the same tier. A store that is down when a process starts
     only means the process starts degraded, on the breaker's fallbacks
-    (filamenta.probe checks the stores; filamenta.failover_cache serves).
+    (filamenta.backends.probe checks the stores; filamenta.backends.failover serves).
     """
 
     requested: str  # CACHE_BACKEND: auto, redis, file or memory
@@ -248,11 +248,10 @@ def _redis_caches(
 ) -> dict[str, Any]:
     """The three aliases on Redis: the server at ``url``, or the master ``sentinel`` names."""
 
-    def redis(prefix: str) -> dict[str, Any]:
+    def redis() -> dict[str, Any]:
         return {
             "BACKEND": DJANGO_REDIS,
             "LOCATION": [sentinel.master_url] if sentinel else url,
-            "KEY_PREFIX": f"filamenta:{prefix}",
             "OPTIONS": {
                 # Every call, not only the probe, gives up after `timeout`:
                 # without these a dropped packet blocks a request for 5 s or more.
@@ -264,19 +263,31 @@ def _redis_caches(
 
     return {
         "default": _failover(
-            breaker, redis("cache"), {"BACKEND": LOCMEM, "LOCATION": "filamenta-fallback"}
+            breaker,
+            redis(),
+            {"BACKEND": LOCMEM, "LOCATION": "filamenta-fallback"},
+            key_prefix="filamenta:cache",
         ),
         # Sessions fall back to nothing: cached_db then reads the database,
         # which every process shares, rather than a per-process copy.
-        "sessions": _failover(breaker, redis("sessions"), {"BACKEND": DUMMY}),
+        "sessions": _failover(
+            breaker, redis(), {"BACKEND": DUMMY}, key_prefix="filamenta:sessions"
+        ),
         # Counters stay shared and atomic during an outage. Not flushed on
         # recovery: an old count is not stale data, and flushing would reset limits.
-        "ratelimit": _failover(breaker, redis("ratelimit"), {"BACKEND": COUNTERS}, flush=False),
+        "ratelimit": _failover(
+            breaker, redis(), {"BACKEND": COUNTERS}, flush=False, key_prefix="filamenta:ratelimit"
+        ),
     }
 
 
 def _failover(
-    breaker: str, primary: dict[str, Any], fallback: dict[str, Any], *, flush: bool = True
+    breaker: str,
+    primary: dict[str, Any],
+    fallback: dict[str, Any],
+    *,
+    flush: bool = True,
+    key_prefix: str = "",
 ) -> dict[str, Any]:
     """A FailoverCache entry; every alias of a tier shares the one ``breaker``.
 
@@ -287,6 +298,8 @@ def _failover(
     """
     return {
         "BACKEND": FAILOVER,
+        # Applied to the primary and the fallback alike: several aliases share one Redis database.
+        "KEY_PREFIX": key_prefix,
         "OPTIONS": {
             "BREAKER": breaker,
             "PRIMARY": primary,

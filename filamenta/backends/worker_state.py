@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from filamenta.circuit_breaker import CircuitBreaker
+    from filamenta.backends.breaker import CircuitBreaker
 
 logger = logging.getLogger("filamenta.backends")
 _STARTED = time.time()
@@ -39,7 +39,7 @@ def state_dir() -> Path | None:
 
 def report(breaker: CircuitBreaker) -> None:
     """Write this process's breakers; called by the breaker on every open and close."""
-    from filamenta.circuit_breaker import circuit_breakers
+    from filamenta.backends.breaker import circuit_breakers
 
     directory = state_dir()
     if directory is None:

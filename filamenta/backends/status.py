@@ -12,9 +12,9 @@ from typing import Any
 
 from django.conf import settings
 
-from filamenta import worker_state
-from filamenta.circuit_breaker import CLOSED, circuit_breaker_state
-from filamenta.failover_cache import FAILOVER_BACKEND
+from filamenta.backends import worker_state
+from filamenta.backends.breaker import CLOSED, circuit_breaker_state
+from filamenta.backends.failover import FAILOVER_BACKEND
 
 
 def _describe(config: dict[str, Any]) -> str:
