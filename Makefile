@@ -11,7 +11,7 @@ PYTEST := DJANGO_SETTINGS_MODULE=settings.test $(PY) -m pytest
 TEST_POSTGRESQL_URL ?= postgres://root@127.0.0.1:5432/test
 TEST_MARIADB_URL ?= mysql://root@127.0.0.1:3306/test
 # Checks run on the development settings, untouched by a developer's .env.
-CHECK_ENV := FILAMENTA_ENV_FILE=/dev/null DJANGO_SETTINGS_MODULE=settings.base
+CHECK_ENV := FILAMENTA_ENV_FILE=/dev/null DJANGO_SETTINGS_MODULE=settings.development
 
 .DEFAULT_GOAL := help
 .PHONY: help run migrate superuser test lint format checks test-sqlite test-postgresql \

@@ -73,7 +73,7 @@ def start_redis(directory: Path, port: int) -> subprocess.Popen:
 
 def setup_django(workdir: Path) -> None:
     os.environ.update(
-        DJANGO_SETTINGS_MODULE="settings.base",
+        DJANGO_SETTINGS_MODULE="settings.development",
         FILAMENTA_ENV_FILE=str(workdir / "absent.env"),
         INSTANCE_DIR=str(workdir / "instance"),
         DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
@@ -222,7 +222,7 @@ def probe_ms(env: dict[str, str], runs: int = 3) -> float:
 def probe_section(workdir: Path, redis_url: str) -> dict[str, float]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "CACHE_"))}
     base.update(
-        DJANGO_SETTINGS_MODULE="settings.base",
+        DJANGO_SETTINGS_MODULE="settings.development",
         CACHE_DIR=str(workdir / "probe-cache"),
         REDIS_PROBE_TIMEOUT="0.3",
     )

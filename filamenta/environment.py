@@ -21,7 +21,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 SETTINGS_BY_TARGET = {
-    "development": "settings.base",
+    "development": "settings.development",
     "cpanel": "settings.cpanel",
     "vps": "settings.vps",
     "docker": "settings.docker",

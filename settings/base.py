@@ -1,6 +1,8 @@
 """Everything Filamenta needs, with defaults that run on a laptop with nothing installed.
 
-Hosts override only what differs, in their own module. Every value comes
+Not a settings module on its own: each environment (development, cpanel, vps,
+docker, production, test) imports it and overrides only what differs, and
+chooses its cache backends in one call. Every value comes
 through the one ``env`` object, so a ``.env`` file and the real environment
 are read the same way everywhere.
 """
@@ -8,7 +10,6 @@ are read the same way everywhere.
 from pathlib import Path
 
 from apps.users.settings_from_env import email_settings_from_env, rate_from_env
-from filamenta.backends.settings import backend_settings
 from filamenta.database import database_from_env
 from filamenta.environment import BASE_DIR, env
 from filamenta.logging_config import logging_config
@@ -99,23 +100,15 @@ DATABASES = {"default": database_from_env(env, instance_dir=INSTANCE_DIR)}
 # CACHES, SESSIONS AND RATE LIMITS
 # https://docs.djangoproject.com/en/5.2/topics/cache/
 # ------------------------------------------------------------------------------
-# CACHE_BACKEND=auto|redis|file|memory; Redis from REDIS_URL or REDIS_HOST/PORT/
-# PASSWORD/DB, or through Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_MASTER).
-# Development has no Redis unless configured. The tier matrix is in
-# filamenta/backends/settings.py and the README ("Cache, sessions and rate limits").
-# Built by the module Django loads: an environment module inheriting this one
-# builds them with its own Redis default instead (building them here too would
-# refuse a CACHE_BACKEND=redis that the child's default satisfies).
-if __name__ == env.str("DJANGO_SETTINGS_MODULE", default=""):
-    BACKENDS = backend_settings(env=env, instance_dir=INSTANCE_DIR)
-    CACHES = BACKENDS.caches
-    SESSION_ENGINE = BACKENDS.session_engine
-    SESSION_CACHE_ALIAS = BACKENDS.session_cache_alias
+# CACHES, SESSION_ENGINE and SESSION_CACHE_ALIAS come from each environment
+# module's one call to filamenta.backends.settings.backend_settings, with that
+# host's Redis default; the tier matrix is in the README ("Cache, sessions and
+# rate limits").
 RATELIMIT_USE_CACHE = "ratelimit"
 # Each process writes its circuit breakers here for `manage.py backends`.
 BACKEND_STATE_DIR = INSTANCE_DIR / "state"
 SILENCED_SYSTEM_CHECKS = [
-    "django_ratelimit.W001",  # knows django-redis only; ours count exactly: tests/backends
+    "django_ratelimit.W001",  # knows only django-redis; ours are exact: tests/filamenta/backends
 ]
 
 # AUTHENTICATION

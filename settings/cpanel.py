@@ -26,7 +26,4 @@ LOGGING = logging_config(level=LOG_LEVEL, file=LOG_FILE)
 # No Redis of our own: a localhost Redis on a shared host may be another
 # customer's, so none is probed unless REDIS_URL or REDIS_HOST says so. The
 # file store in CACHE_DIR, else memory with sessions and counters in MySQL.
-BACKENDS = backend_settings(env=env, instance_dir=INSTANCE_DIR)
-CACHES = BACKENDS.caches
-SESSION_ENGINE = BACKENDS.session_engine
-SESSION_CACHE_ALIAS = BACKENDS.session_cache_alias
+globals().update(backend_settings(env=env, instance_dir=INSTANCE_DIR).django_settings())

@@ -27,7 +27,8 @@ XFF_TRUSTED_PROXY_DEPTH = 1
 # ------------------------------------------------------------------------------
 # The compose service `redis` by default (deploy/docker/docker-compose.yml);
 # if it does not answer at start-up, the file store on the instance volume.
-BACKENDS = backend_settings(env=env, instance_dir=INSTANCE_DIR, redis_default_host="redis")
-CACHES = BACKENDS.caches
-SESSION_ENGINE = BACKENDS.session_engine
-SESSION_CACHE_ALIAS = BACKENDS.session_cache_alias
+globals().update(
+    backend_settings(
+        env=env, instance_dir=INSTANCE_DIR, redis_default_host="redis"
+    ).django_settings()
+)

@@ -41,9 +41,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # Sentinel (REDIS_SENTINELS and REDIS_SENTINEL_MASTER) satisfies it.
 # CACHE_BACKEND defaults to redis here: a Redis that does not answer at
 # start-up stops the server (CACHE_BACKEND=auto lets it start on a local tier instead).
-BACKENDS = backend_settings(
-    env=env, instance_dir=INSTANCE_DIR, redis_required=True, default_backend="redis"
+globals().update(
+    backend_settings(
+        env=env, instance_dir=INSTANCE_DIR, redis_required=True, default_backend="redis"
+    ).django_settings()
 )
-CACHES = BACKENDS.caches
-SESSION_ENGINE = BACKENDS.session_engine
-SESSION_CACHE_ALIAS = BACKENDS.session_cache_alias

@@ -33,8 +33,7 @@ BACKEND_STATE_DIR = INSTANCE_DIR / "state"
 # The memory tier whatever the environment says: a file or Redis store would
 # outlive the run and serve one run's cached rows to the next run's fresh
 # database. Counters and sessions are in the test database, rolled back per test.
-# Tests of the other tiers start processes with their own settings (tests/backends).
-BACKENDS = backend_settings(env=env, instance_dir=INSTANCE_DIR, requested="memory")
-CACHES = BACKENDS.caches
-SESSION_ENGINE = BACKENDS.session_engine
-SESSION_CACHE_ALIAS = BACKENDS.session_cache_alias
+# Tests of the other tiers start processes with their own settings (tests/filamenta/backends).
+globals().update(
+    backend_settings(env=env, instance_dir=INSTANCE_DIR, requested="memory").django_settings()
+)

@@ -27,7 +27,8 @@ XFF_TRUSTED_PROXY_DEPTH = 1
 # ------------------------------------------------------------------------------
 # Redis on this machine by default (REDIS_URL or REDIS_HOST to change it);
 # if it does not answer at start-up, the file store in CACHE_DIR.
-BACKENDS = backend_settings(env=env, instance_dir=INSTANCE_DIR, redis_default_host="127.0.0.1")
-CACHES = BACKENDS.caches
-SESSION_ENGINE = BACKENDS.session_engine
-SESSION_CACHE_ALIAS = BACKENDS.session_cache_alias
+globals().update(
+    backend_settings(
+        env=env, instance_dir=INSTANCE_DIR, redis_default_host="127.0.0.1"
+    ).django_settings()
+)

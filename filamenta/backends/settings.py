@@ -75,6 +75,15 @@ class BackendSettings:
     sentinel: RedisSentinel | None = None
     timeout: float = 0.3
 
+    def django_settings(self) -> dict[str, Any]:
+        """The settings this sets: ``globals().update(backends.django_settings())``."""
+        return {
+            "BACKENDS": self,
+            "CACHES": self.caches,
+            "SESSION_ENGINE": self.session_engine,
+            "SESSION_CACHE_ALIAS": self.session_cache_alias,
+        }
+
     @property
     def explicit(self) -> bool:
         """The operator asked for this tier by name: its stores being down is a deploy error."""

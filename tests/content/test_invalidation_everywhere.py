@@ -8,8 +8,8 @@ Each step runs in its own process, on the file tier they share.
 
 from __future__ import annotations
 
-from tests.backends.helpers import tier_env
 from tests.conftest import run_manage
+from tests.filamenta.backends.helpers import tier_env
 
 PUBLISH = (
     "from apps.content.models import Article; from django.utils import timezone; "

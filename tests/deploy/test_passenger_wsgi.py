@@ -60,7 +60,7 @@ def test_uses_pymysql_when_mysqlclient_is_missing(cpanel_env):
 def test_a_target_in_dotenv_wins_over_the_cpanel_default(cpanel_env, tmp_path):
     env_file = tmp_path / "site.env"
     env_file.write_text(env_file.read_text() + "DEPLOYMENT_TARGET=development\n")
-    assert load(cpanel_env)["module"] == "settings.base"
+    assert load(cpanel_env)["module"] == "settings.development"
 
 
 def test_never_switches_interpreter():

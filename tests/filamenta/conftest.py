@@ -1,3 +1,3 @@
-"""Fixtures of tests/backends that the database fault tests share."""
+"""Fixtures of tests/filamenta/backends that the database fault tests share."""
 
-from tests.backends.conftest import silent_port  # noqa: F401  (a fixture, used by name)
+from tests.filamenta.backends.conftest import silent_port  # noqa: F401  (a fixture, used by name)

@@ -30,7 +30,7 @@ def test_target_is_case_and_space_insensitive():
 
 
 def test_nothing_set_means_development_on_base():
-    assert settings_module_for({}) == "settings.base"
+    assert settings_module_for({}) == "settings.development"
 
 
 def test_unknown_target_names_variable_value_and_choices():

@@ -1,4 +1,4 @@
-"""A Django process for the multi-process tests: ``python -m tests.backends.worker MODE``.
+"""A Django process for the multi-process tests: ``python -m tests.filamenta.backends.worker MODE``.
 
 Settings come from the environment the test passes (CACHE_BACKEND, REDIS_URL,
 CACHE_DIR, DATABASE_URL), exactly as in a deployed worker.
@@ -20,7 +20,7 @@ import sys
 def _setup() -> None:
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.base")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.development")
     django.setup()
 
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.backends.conftest import free_port
-from tests.backends.helpers import tier_env
 from tests.conftest import PROJECT_ROOT, run_manage
+from tests.filamenta.backends.conftest import free_port
+from tests.filamenta.backends.helpers import tier_env
 from tests.services import is_listening
 
 SAVE_TITLE = (

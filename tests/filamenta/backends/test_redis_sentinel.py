@@ -18,9 +18,9 @@ from filamenta.backends.breaker import circuit_breaker_state
 from filamenta.backends.probe import _probe
 from filamenta.backends.sentinel import RedisSentinel
 from filamenta.backends.settings import CACHED_DB, _redis_caches, redis_sentinel_from_env
-from tests.backends.conftest import RedisServer, free_port
-from tests.backends.helpers import tier_env
 from tests.conftest import PROJECT_VARIABLES, run_manage
+from tests.filamenta.backends.conftest import RedisServer, free_port
+from tests.filamenta.backends.helpers import tier_env
 
 
 def probe(*, sentinel: RedisSentinel, tmp_path, timeout: float = 0.3):
@@ -166,7 +166,7 @@ def test_cache_sessions_and_counters_go_through_sentinel(redis_server, sentinel,
         CACHES=_redis_caches("", 0.3, sentinel=target, breaker=name),
         SESSION_ENGINE=CACHED_DB,
         SESSION_CACHE_ALIAS="sessions",
-        ROOT_URLCONF="tests.backends.urls",
+        ROOT_URLCONF="tests.filamenta.backends.urls",
     ):
         cache.set("tests:sentinel", "through the master", 60)
         assert cache.get("tests:sentinel") == "through the master"
@@ -193,7 +193,7 @@ def test_cache_sessions_and_counters_go_through_sentinel(redis_server, sentinel,
 def test_sessions_are_shared_between_processes_through_sentinel(
     redis_server, sentinel, clean_env, tmp_path
 ):
-    from tests.backends.helpers import SessionWorker, run_worker
+    from tests.filamenta.backends.helpers import SessionWorker, run_worker
 
     env = sentinel_env(clean_env, tmp_path, sentinel)
     run_worker("migrate", env=env)

@@ -11,8 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from filamenta.backends.probe import probe
 from filamenta.backends.settings import backend_settings
-from tests.backends.conftest import free_port
 from tests.conftest import run_manage
+from tests.filamenta.backends.conftest import free_port
 
 
 def configured(tmp_path: Path, monkeypatch, **variables: str):

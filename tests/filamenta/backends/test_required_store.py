@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from tests.backends.conftest import free_port
-from tests.backends.helpers import tier_env
 from tests.conftest import run_manage
+from tests.filamenta.backends.conftest import free_port
+from tests.filamenta.backends.helpers import tier_env
 
 
 @pytest.fixture

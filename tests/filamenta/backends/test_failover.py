@@ -36,7 +36,7 @@ def test_redis_killed_mid_test(redis_server, client, caplog):
         CACHES=redis_caches,
         SESSION_ENGINE=CACHED_DB,
         SESSION_CACHE_ALIAS="sessions",
-        ROOT_URLCONF="tests.backends.urls",
+        ROOT_URLCONF="tests.filamenta.backends.urls",
     ):
         assert client.get("/visit").json() == {"visits": 1, "cached": 1}
         cache.set("tests:changed", "before the outage")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.backends.helpers import SessionWorker, run_worker, tier_env
+from tests.filamenta.backends.helpers import SessionWorker, run_worker, tier_env
 
 
 @pytest.mark.parametrize("tier", ["redis", "file", "memory"])

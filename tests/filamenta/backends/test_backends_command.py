@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.backends.helpers import tier_env
 from tests.conftest import run_manage
+from tests.filamenta.backends.helpers import tier_env
 
 KEYS = {
     "tier",

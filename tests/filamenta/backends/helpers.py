@@ -13,7 +13,7 @@ def tier_env(clean_env: dict[str, str], tmp_path: Path, tier: str, redis_url: st
     """Development settings on ``tier``, with a fresh SQLite file holding the DB tables."""
     env = {
         **clean_env,
-        "DJANGO_SETTINGS_MODULE": "settings.base",
+        "DJANGO_SETTINGS_MODULE": "settings.development",
         "CACHE_BACKEND": tier,
         "CACHE_DIR": str(tmp_path / "cache"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -24,17 +24,17 @@ def tier_env(clean_env: dict[str, str], tmp_path: Path, tier: str, redis_url: st
 
 
 def run_worker(*args: str, env: dict[str, str], timeout: float = 120) -> str:
-    result = run_python("-m", "tests.backends.worker", *args, env=env, timeout=timeout)
+    result = run_python("-m", "tests.filamenta.backends.worker", *args, env=env, timeout=timeout)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
 
 class SessionWorker:
-    """A long-lived process answering session commands (tests.backends.worker sessions)."""
+    """A long-lived process answering session commands (worker.py sessions)."""
 
     def __init__(self, env: dict[str, str]) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.backends.worker", "sessions"],
+            [sys.executable, "-m", "tests.filamenta.backends.worker", "sessions"],
             cwd=PROJECT_ROOT,
             env=env,
             stdin=subprocess.PIPE,

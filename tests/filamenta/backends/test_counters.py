@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
 
-from tests.backends.helpers import run_worker, tier_env
+from tests.filamenta.backends.helpers import run_worker, tier_env
 
 WORKERS, PER_WORKER = 8, 250
 
