@@ -107,10 +107,6 @@ class Rehearsal:
         print(line, flush=True)
         return bool(ok)
 
-    def waiting(self, name: str, feature: str) -> bool:
-        """A check whose feature has not landed yet: a failure that says so."""
-        return self.check(name, False, f"waiting on: {feature}")
-
     def require(self, name: str, ok: bool, detail: str = "") -> None:
         """A check the rest of the rehearsal cannot go on without."""
         if not self.check(name, ok, detail):

@@ -23,11 +23,6 @@ def settings_value(rehearsal: Rehearsal, env: dict[str, str], expr: str) -> obje
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def has_command(rehearsal: Rehearsal, env: dict[str, str], name: str) -> bool:
-    result = rehearsal.manage(f"help-{name}", "help", name, env=env)
-    return result.returncode == 0
-
-
 @dataclass
 class Admin:
     username: str
@@ -71,10 +66,9 @@ def parse_rate(rate: str) -> int:
     return int(match.group(1))
 
 
-def login_rate_per_account(rehearsal: Rehearsal, env: dict[str, str]) -> int | None:
-    """The sign-in limit per account, or None while the apps' rate limit has not landed."""
-    rate = settings_value(rehearsal, env, "getattr(s, 'LOGIN_RATE_PER_ACCOUNT', None)")
-    return parse_rate(rate) if rate else None
+def login_rate_per_account(rehearsal: Rehearsal, env: dict[str, str]) -> int:
+    """The sign-in limit per account, from the site's own settings."""
+    return parse_rate(settings_value(rehearsal, env, "s.LOGIN_RATE_PER_ACCOUNT"))
 
 
 def bad_login(browser: Browser, username: str, prefix: str = "") -> Response:
@@ -85,12 +79,12 @@ def bad_login(browser: Browser, username: str, prefix: str = "") -> Response:
     )
 
 
-def backends_report(rehearsal: Rehearsal, env: dict[str, str]) -> dict | None:
-    """``manage.py backends --json``, or None while the backends command has not landed."""
+def backends_report(rehearsal: Rehearsal, env: dict[str, str]) -> dict:
+    """``manage.py backends --json``: what the site uses, as its running processes report."""
     result = rehearsal.manage("backends", "backends", "--json", env=env)
-    if result.returncode != 0:
-        return None
     try:
-        return json.loads(result.stdout)
+        report = json.loads(result.stdout) if result.returncode == 0 else None
     except json.JSONDecodeError:
-        return None
+        report = None
+    rehearsal.require("manage.py backends --json answers", report is not None, result.stderr[-800:])
+    return report
