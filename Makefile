@@ -48,16 +48,22 @@ system-deps:
 		exit 1; \
 	fi
 
-# The browser test (tests/browser) drives Debian's Chromium through its chromedriver.
-browser-deps:
-	@if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }; then :; \
+# $(call debian-packages,COMMANDS,PACKAGES,PURPOSE): install PACKAGES with apt-get
+# (as root) unless every one of COMMANDS is already on the PATH.
+define debian-packages
+	@if $(foreach c,$(1),command -v $(c) >/dev/null &&) true; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Chromium and chromedriver for the browser test (apt-get)"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+		echo "Installing $(2) for $(3) (apt-get)"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(2); \
 	else \
-		echo "The browser test needs Chromium: sudo apt-get install chromium chromium-driver"; \
+		echo "Missing for $(3): sudo apt-get install $(2)"; \
 		exit 1; \
 	fi
+endef
+
+# The browser test (tests/browser) drives Debian's Chromium through its chromedriver.
+browser-deps:
+	$(call debian-packages,chromium chromedriver,chromium chromium-driver,the browser test)
 
 run: $(VENV)/.installed-development
 	$(MANAGE) migrate --no-input
@@ -117,14 +123,7 @@ bench: $(VENV)/.installed-bench
 
 # wrk (raw HTTP throughput) and redis-server (the benchmark starts its own) are Debian packages.
 bench-system-deps:
-	@if command -v wrk >/dev/null && command -v redis-server >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing wrk and redis-server for the benchmarks (apt-get)"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk redis-server; \
-	else \
-		echo "The benchmarks need wrk and redis-server: sudo apt-get install wrk redis-server"; \
-		exit 1; \
-	fi
+	$(call debian-packages,wrk redis-server,wrk redis-server,the benchmarks)
 
 # `make bench-backends`: cache tiers beside Django's caches, probe times, failover
 # latency (bench/backends.py). A few minutes; starts its own redis-server.
