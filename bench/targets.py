@@ -1,4 +1,4 @@
-"""The targets of issue 6, checked against a run's results.
+"""The benchmark's targets (README, "Benchmarks"), checked against a run's results.
 
 Pure functions over the results dict the runner builds, so the verdicts
 (and the report that states them) are tested without running any load.

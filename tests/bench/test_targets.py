@@ -1,4 +1,4 @@
-"""The verdicts against issue 6's targets, on results made to pass or to miss each one."""
+"""The verdicts against the benchmark's targets, on results made to pass or to miss each one."""
 
 from bench.targets import evaluate
 from tests.bench.factories import load, results
