@@ -15,6 +15,16 @@ from django.utils.text import slugify
 from .sanitize import sanitize_html
 
 
+class ArticleQuerySet(models.QuerySet):
+    def published(self) -> ArticleQuerySet:
+        """What visitors see listed: published items (archived ones keep only their address)."""
+        return self.filter(status=Article.Status.PUBLISHED)
+
+    def public(self) -> ArticleQuerySet:
+        """What has a public address: published and archived items, never drafts."""
+        return self.filter(status__in=(Article.Status.PUBLISHED, Article.Status.ARCHIVED))
+
+
 class Article(models.Model):
     class Kind(models.TextChoices):
         PAGE = "page", "Page"
@@ -48,6 +58,8 @@ class Article(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ("-published_at", "-id")
