@@ -12,10 +12,60 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from apps.admin.models import AuditEntry
-from apps.admin.services import history_record
+from apps.admin.services import history_change_message, history_record, model_changed_fields
 from filamenta.caching import version_bump
 
 BATCH = 500
+# What people may change about themselves (the profile form) or a script may set.
+PROFILE_FIELDS = frozenset({"display_name", "first_name", "last_name", "email"})
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    email: str = "",
+    password: str | None = None,
+    by: Any = None,
+    **fields: Any,
+) -> Any:
+    """Create an account (``password`` None: unusable) and record it as added.
+
+    ``fields`` are further model fields, e.g. ``is_staff=True, is_superuser=True``
+    for the set-up script's administrator.
+    """
+    User = get_user_model()
+    user = User(username=username, email=User.objects.normalize_email(email), **fields)
+    user.set_password(password)  # None makes the password unusable
+    user.full_clean()
+    user.save()
+    history_record(action=AuditEntry.Action.ADDED, actor=by, target=user, message="Added.")
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: Any, by: Any, **fields: Any) -> Any:
+    """Change someone's profile, recorded once naming the fields; nothing changed, nothing written.
+
+    Only profile fields: roles, flags and passwords have their own ways in.
+    Changes are found against the stored row (a model form has already copied
+    its values onto ``user``).
+    """
+    unknown = set(fields) - PROFILE_FIELDS
+    if unknown:
+        raise TypeError(f"user_update cannot change {sorted(unknown)}")
+    User = get_user_model()
+    stored = User.objects.select_for_update().get(pk=user.pk)
+    changed = model_changed_fields(instance=user, stored=stored, fields=fields)
+    if not changed:
+        return user
+    for name in changed:
+        setattr(user, name, fields[name])
+    user.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in changed])
+    user.save(update_fields=changed)
+    history_record(action=AuditEntry.Action.CHANGED, actor=by, target=user,
+                   message=history_change_message(model=User, fields=changed))  # fmt: skip
+    return user
 
 
 @transaction.atomic
