@@ -9,8 +9,10 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
-from .audited import AuditedMixin, AuditedModelAdmin
+from .audited import AuditedMixin, ServiceAuditedModelAdmin
 from .models import AuditEntry, SiteSettings
+from .selectors import site_settings_get
+from .services import site_settings_update
 
 
 @admin.register(AuditEntry)
@@ -62,15 +64,28 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(SiteSettings)
-class SiteSettingsAdmin(AuditedModelAdmin):
+class SiteSettingsAdmin(ServiceAuditedModelAdmin):
     list_display = ("site_name", "tagline", "contact_email", "items_per_page", "updated_at")
     search_fields = ("site_name", "tagline")
     list_filter = ("updated_at",)
     readonly_fields = ("updated_at",)
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+        # A database built without the migrations' row still gets a form of the
+        # defaults; saving it stores the row.
+        found = super().get_object(request, object_id, from_field)
+        if found is None and from_field is None and object_id == "1":
+            return site_settings_get()
+        return found
+
+    def save_model(self, request: HttpRequest, obj: SiteSettings, form, change: bool) -> None:
+        site_settings_update(
+            by=request.user, **{name: form.cleaned_data[name] for name in form.changed_data}
+        )
+
     def changelist_view(self, request: HttpRequest, extra_context=None):
         # There is one row: go straight to it.
-        settings_row = SiteSettings.objects.get_or_create(pk=1)[0]
+        settings_row = site_settings_get()
         if self.has_view_or_change_permission(request, settings_row):
             return HttpResponseRedirect(
                 reverse("admin:siteadmin_sitesettings_change", args=[settings_row.pk])

@@ -1,9 +1,16 @@
-"""A ModelAdmin base that adds the origin of each change to Django's LogEntry.
+"""ModelAdmin bases that make every admin change land in the history exactly once.
 
-Django writes ``LogEntry`` rows through these three hooks; several deletions
-at once are bulk-inserted, which no ``post_save`` signal would see, so the
-hooks are the one place that catches every admin change. Every ModelAdmin of
-the site derives from ``AuditedModelAdmin`` (a test checks the registry).
+Django writes ``LogEntry`` rows through three hooks; several deletions at once
+are bulk-inserted, which no ``post_save`` signal would see. Two cases:
+
+- ``AuditedModelAdmin``: the admin saves the model itself, and the hooks add
+  the origin (IP address, browser) to what Django logs.
+- ``ServiceAuditedModelAdmin``: the admin saves through the app's services,
+  which record each act themselves (with its own name: a status change to
+  published is "published", whichever way in). The hooks write nothing, or
+  every act would be recorded twice.
+
+Every ModelAdmin of the site derives from one of them (a test checks the registry).
 """
 
 from __future__ import annotations
@@ -35,3 +42,20 @@ class AuditedMixin:
 
 class AuditedModelAdmin(AuditedMixin, admin.ModelAdmin):
     pass
+
+
+class ServiceAuditedModelAdmin(admin.ModelAdmin):
+    """For models whose ``save_model``/``delete_model``/``delete_queryset`` call services.
+
+    The services write the ``LogEntry`` (so the object's History page keeps
+    working) and the history entry; Django's own logging would be a second record.
+    """
+
+    def log_addition(self, request: HttpRequest, obj, message):
+        return None
+
+    def log_change(self, request: HttpRequest, obj, message):
+        return None
+
+    def log_deletions(self, request: HttpRequest, queryset):
+        return []

@@ -19,8 +19,13 @@ from .models import SiteSettings
 
 @cached(timeout=3600, depends_on=("siteadmin.SiteSettings",))
 def site_settings_get() -> SiteSettings:
-    """The settings row, created with defaults on first read; every page reads it."""
-    return SiteSettings.objects.get_or_create(pk=1)[0]
+    """The settings row that every page reads; a migration creates it, so this only reads.
+
+    Without the row (a database built with ``--run-syncdb`` or flushed by a test)
+    the defaults come back unsaved, with pk 1, so pages still render; the first
+    ``site_settings_update`` stores them.
+    """
+    return SiteSettings.objects.filter(pk=1).first() or SiteSettings(pk=1)
 
 
 def operations_overview() -> dict[str, Any]:

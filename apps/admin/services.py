@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
-from django.db import models
+from django.db import models, transaction
+from django.utils.text import capfirst, get_text_list
 
 from .models import AuditEntry, SiteSettings
 from .request_context import current_origin
@@ -54,8 +55,6 @@ def history_record_log_entries(*, entries: Iterable[LogEntry], actor: Any) -> li
     recorded = []
     for entry in entries:
         action = ACTION_BY_FLAG.get(entry.action_flag, AuditEntry.Action.CHANGED)
-        if entry.content_type_id and entry.content_type.model_class() is SiteSettings:
-            action = AuditEntry.Action.SETTINGS
         summary = (
             f"{entry.content_type.name if entry.content_type_id else ''} “{entry.object_repr}”"
         )
@@ -89,19 +88,65 @@ def _save(
     )
 
 
+def history_change_message(*, model: type[models.Model], fields: Iterable[str]) -> str:
+    """ "Changed Title and Body.": the wording of Django's own admin messages, for History."""
+    names = [capfirst(model._meta.get_field(name).verbose_name) for name in fields]
+    return f"Changed {get_text_list(names, 'and')}."
+
+
+def model_changed_fields(
+    *, instance: models.Model, stored: models.Model | None, fields: dict[str, Any]
+) -> list[str]:
+    """The names in ``fields`` whose value differs from the ``stored`` row (all, if none).
+
+    Compared with the stored row, not with ``instance``: a model form has already
+    copied its values onto the instance it edits before the service sees it.
+    """
+    if stored is None:
+        return list(fields)
+
+    def plain(value: Any) -> Any:
+        return value.pk if isinstance(value, models.Model) else value
+
+    changed = []
+    for name, value in fields.items():
+        field = instance._meta.get_field(name)
+        if getattr(stored, field.attname) != plain(value):
+            changed.append(name)
+    return changed
+
+
+SITE_SETTINGS_FIELDS = frozenset(
+    {"site_name", "tagline", "contact_email", "items_per_page", "feed_items"}
+)
+
+
+@transaction.atomic
 def site_settings_update(*, by: Any, **fields: Any) -> SiteSettings:
-    """Change site settings outside the admin (the admin's own saves are audited there)."""
-    current = SiteSettings.objects.get_or_create(pk=1)[0]
-    changed = [name for name, value in fields.items() if getattr(current, name) != value]
+    """Change the site settings; the one way in, for the admin and for code alike.
+
+    Recorded once in the history as a settings change; the save invalidates
+    every cached page (they all show the site name). Stores the row if a
+    database was built without it.
+    """
+    unknown = set(fields) - SITE_SETTINGS_FIELDS
+    if unknown:
+        raise TypeError(f"site settings have no editable field(s) {sorted(unknown)}")
+    stored = SiteSettings.objects.select_for_update().filter(pk=1).first()
+    current = stored or SiteSettings(pk=1)
+    changed = model_changed_fields(instance=current, stored=stored, fields=fields)
+    if stored is not None and not changed:
+        return current
     for name in changed:
         setattr(current, name, fields[name])
     current.full_clean()
     current.save()
-    if changed:
-        history_record(
-            action=AuditEntry.Action.SETTINGS,
-            actor=by,
-            target=current,
-            message="Changed " + ", ".join(changed) + ".",
-        )
+    history_record(
+        action=AuditEntry.Action.SETTINGS,
+        actor=by,
+        target=current,
+        message=history_change_message(model=SiteSettings, fields=changed)
+        if changed
+        else "Stored the defaults.",
+    )
     return current

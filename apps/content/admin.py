@@ -6,16 +6,24 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from apps.admin.audited import AuditedModelAdmin
+from apps.admin.audited import ServiceAuditedModelAdmin
 
 from .models import Article
-from .services import article_archive, article_publish
+from .services import (
+    ARTICLE_FIELDS,
+    article_archive,
+    article_create,
+    article_delete,
+    article_publish,
+    article_update,
+    articles_delete,
+)
 
 PUBLISH_PERMISSION = "content.publish_article"
 
 
 @admin.register(Article)
-class ArticleAdmin(AuditedModelAdmin):
+class ArticleAdmin(ServiceAuditedModelAdmin):
     list_display = ("title", "kind", "status", "author", "published_at", "updated_at")
     list_filter = ("status", "kind", ("author", admin.RelatedOnlyFieldListFilter), "published_at")
     search_fields = ("title", "slug", "author__username", "author__display_name")
@@ -53,9 +61,27 @@ class ArticleAdmin(AuditedModelAdmin):
         return actions
 
     def save_model(self, request: HttpRequest, obj: Article, form, change: bool) -> None:
-        if not change and obj.author_id is None:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)
+        # Only the form's own fields: an author's form has no status or author.
+        fields = {
+            name: value for name, value in form.cleaned_data.items() if name in ARTICLE_FIELDS
+        }
+        if change:
+            changed = {name: fields[name] for name in form.changed_data if name in fields}
+            article_update(article=obj, by=request.user, **changed)
+            return
+        if fields.get("author") is None:
+            fields["author"] = request.user
+        created = article_create(by=request.user, **fields)
+        # The admin goes on with its own instance (the redirect, "Save and continue editing").
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Article) -> None:
+        article_delete(article=obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        articles_delete(articles=queryset, by=request.user)
 
     @admin.action(description="Publish selected items", permissions=["publish"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:

@@ -2,6 +2,10 @@
 
 One model with a ``kind`` keeps every public query (lists, feed, sitemap) on
 one indexed table, the way the original design stored all its content.
+
+Writes go through ``apps.content.services`` (sanitising, history, cache
+invalidation live there, once for every way in); reads through
+``Article.objects.published()`` / ``.public()`` and the selectors.
 """
 
 from __future__ import annotations
@@ -9,10 +13,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.text import slugify
 
-from .sanitize import sanitize_html
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self) -> ArticleQuerySet:
+        """What visitors see listed: published items (archived ones keep only their address)."""
+        return self.filter(status=Article.Status.PUBLISHED)
+
+    def public(self) -> ArticleQuerySet:
+        """What has a public address: published and archived items, never drafts."""
+        return self.filter(status__in=(Article.Status.PUBLISHED, Article.Status.ARCHIVED))
 
 
 class Article(models.Model):
@@ -49,6 +59,8 @@ class Article(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ArticleQuerySet.as_manager()
+
     class Meta:
         ordering = ("-published_at", "-id")
         indexes = [
@@ -64,16 +76,6 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def save(self, *args, **kwargs) -> None:
-        self.body = sanitize_html(self.body or "")
-        if not self.slug:
-            self.slug = slugify(self.title)[:200] or "untitled"
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "body", "updated_at"}
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("content:article_detail", kwargs={"slug": self.slug})

@@ -36,7 +36,8 @@ class ArticlePage:
 
 def _listed():
     return (
-        Article.objects.filter(status=Article.Status.PUBLISHED, kind__in=LISTED_KINDS)
+        Article.objects.published()
+        .filter(kind__in=LISTED_KINDS)
         .select_related("author")
         .order_by("-published_at", "-id")
     )
@@ -66,13 +67,7 @@ def article_list_page(*, number: int, per_page: int) -> ArticlePage | None:
 @cached(timeout=PUBLIC_TIMEOUT, depends_on=("content.Article",))
 def article_get_public(*, slug: str) -> Article | None:
     """A published or archived item by slug; drafts are never cached for the public."""
-    return (
-        Article.objects.filter(
-            slug=slug, status__in=(Article.Status.PUBLISHED, Article.Status.ARCHIVED)
-        )
-        .select_related("author")
-        .first()
-    )
+    return Article.objects.public().filter(slug=slug).select_related("author").first()
 
 
 def article_get_for_staff(*, slug: str) -> Article | None:
@@ -84,7 +79,7 @@ def article_get_for_staff(*, slug: str) -> Article | None:
 def article_list_sitemap() -> list[tuple[str, object]]:
     """(slug, last change) of every published item, pages included."""
     return list(
-        Article.objects.filter(status=Article.Status.PUBLISHED)
+        Article.objects.published()
         .order_by("-published_at", "-id")
         .values_list("slug", "updated_at")
     )
@@ -94,7 +89,8 @@ def article_list_sitemap() -> list[tuple[str, object]]:
 def article_list_nav_pages() -> list[tuple[str, str]]:
     """(slug, title) of published pages, for the site's navigation."""
     return list(
-        Article.objects.filter(status=Article.Status.PUBLISHED, kind=Article.Kind.PAGE)
+        Article.objects.published()
+        .filter(kind=Article.Kind.PAGE)
         .order_by("title")
         .values_list("slug", "title")[:8]
     )

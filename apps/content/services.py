@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -9,9 +11,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.admin.models import AuditEntry
-from apps.admin.services import history_record
+from apps.admin.services import history_change_message, history_record, model_changed_fields
+from filamenta.caching import version_bump
 
 from .models import Article
+from .sanitize import sanitize_html
+
+BATCH = 500
 
 
 def article_unique_slug(*, title: str, exclude_pk: int | None = None) -> str:
@@ -28,6 +34,24 @@ def article_unique_slug(*, title: str, exclude_pk: int | None = None) -> str:
     return slug
 
 
+# What a caller may set; the dates are the database's.
+ARTICLE_FIELDS = frozenset({"title", "slug", "body", "kind", "status", "author", "published_at"})
+
+
+def _article_prepare(article: Article) -> None:
+    """The one place an article is made safe and complete before it is stored.
+
+    Sanitising here rather than in ``Article.save`` covers the bulk path too
+    (``bulk_create`` skips ``save()``); every write goes through this module.
+    """
+    article.body = sanitize_html(article.body or "")
+    if not article.slug:
+        article.slug = article_unique_slug(title=article.title, exclude_pk=article.pk)
+    if article.status == Article.Status.PUBLISHED and article.published_at is None:
+        article.published_at = timezone.now()
+
+
+@transaction.atomic
 def article_create(
     *,
     title: str,
@@ -35,37 +59,123 @@ def article_create(
     kind: str = Article.Kind.ARTICLE,
     author: Any = None,
     slug: str = "",
+    status: str = Article.Status.DRAFT,
+    published_at: Any = None,
+    by: Any = None,
 ) -> Article:
-    """Create a draft; publishing is a separate, audited step."""
+    """Create an item (a draft unless told otherwise) and record it as added, once.
+
+    An item created already published is one act, recorded as "added" and
+    saying so; ``by`` is who did it (None for a script).
+    """
     article = Article(
         title=title,
         body=body,
         kind=kind,
         author=author,
         slug=slug or article_unique_slug(title=title),
-        status=Article.Status.DRAFT,
+        status=status,
+        published_at=published_at,
     )
+    _article_prepare(article)
     article.full_clean()
     article.save()
+    message = "Added and published." if status == Article.Status.PUBLISHED else "Added."
+    history_record(action=AuditEntry.Action.ADDED, actor=by, target=article, message=message)
     return article
 
 
 @transaction.atomic
+def article_update(*, article: Article, by: Any, **fields: Any) -> Article:
+    """Change an item's fields, recorded once under the name of what happened.
+
+    A change of status to published is a publication ("published"), to
+    archived an archival, whether it comes from the admin form, the admin
+    action or code; other changes are "changed", naming the fields. Changes
+    are found against the stored row, since a model form has already copied
+    its values onto ``article``. Nothing changed: nothing is written.
+    """
+    unknown = set(fields) - ARTICLE_FIELDS
+    if unknown:
+        raise TypeError(f"articles have no editable field(s) {sorted(unknown)}")
+    if "body" in fields:
+        fields["body"] = sanitize_html(fields["body"] or "")
+    stored = Article.objects.select_for_update().get(pk=article.pk)
+    changed = model_changed_fields(instance=article, stored=stored, fields=fields)
+    if not changed:
+        return article
+    for name in changed:
+        setattr(article, name, fields[name])
+    _article_prepare(article)
+    article.full_clean()
+    article.save(update_fields={*changed, "body", "slug", "published_at", "updated_at"})
+
+    action, said = AuditEntry.Action.CHANGED, []
+    if "status" in changed and article.status == Article.Status.PUBLISHED:
+        action, said = AuditEntry.Action.PUBLISHED, ["Published."]
+    elif "status" in changed and article.status == Article.Status.ARCHIVED:
+        said = ["Archived."]
+    others = [name for name in changed if not (said and name == "status")]
+    if others:
+        said.append(history_change_message(model=Article, fields=others))
+    history_record(action=action, actor=by, target=article, message=" ".join(said))
+    return article
+
+
 def article_publish(*, article: Article, by: Any) -> Article:
     """Make the article public now (keeping its first publication time) and record who did."""
-    article.status = Article.Status.PUBLISHED
-    article.published_at = article.published_at or timezone.now()
-    article.save(update_fields=["status", "published_at"])
-    history_record(action=AuditEntry.Action.PUBLISHED, actor=by, target=article,
-                   message="Published.")  # fmt: skip
-    return article
+    return article_update(article=article, by=by, status=Article.Status.PUBLISHED)
+
+
+def article_archive(*, article: Article, by: Any) -> Article:
+    """Take the article out of lists and the feed; its address keeps working."""
+    return article_update(article=article, by=by, status=Article.Status.ARCHIVED)
 
 
 @transaction.atomic
-def article_archive(*, article: Article, by: Any) -> Article:
-    """Take the article out of lists and the feed; its address keeps working."""
-    article.status = Article.Status.ARCHIVED
-    article.save(update_fields=["status"])
-    history_record(action=AuditEntry.Action.CHANGED, actor=by, target=article,
-                   message="Archived.")  # fmt: skip
-    return article
+def article_delete(*, article: Article, by: Any) -> None:
+    """Delete an item, recorded first: the history's LogEntry needs the row to name it."""
+    history_record(action=AuditEntry.Action.DELETED, actor=by, target=article)
+    article.delete()
+
+
+@transaction.atomic
+def articles_delete(*, articles: Iterable[Article], by: Any) -> int:
+    """Delete several items (the admin's "delete selected"): each recorded, all or none."""
+    count = 0
+    for article in articles:
+        article_delete(article=article, by=by)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def articles_create_many(
+    *,
+    articles: Sequence[Article],
+    by: Any = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Insert unsaved articles in batches (demo data, imports); returns how many.
+
+    ``bulk_create`` skips ``save()`` and sends no ``post_save``, so this does
+    what those would: bodies are sanitised, and the ``content.article`` version
+    (which every cached list, article and page depends on) is bumped once, when
+    the transaction commits, for the whole write. One history entry says how
+    many were added.
+    """
+    for article in articles:
+        # Numbered slugs would need a query per row: bulk callers name their own.
+        article.slug = article.slug or slugify(article.title)[:200] or "untitled"
+        _article_prepare(article)
+    for start in range(0, len(articles), BATCH):
+        batch = list(articles[start : start + BATCH])
+        Article.objects.bulk_create(batch)
+        if on_batch is not None:
+            on_batch(len(batch))
+    if not articles:
+        return 0
+    history_record(action=AuditEntry.Action.ADDED, actor=by,
+                   message=f"{len(articles)} article(s) added in bulk.")  # fmt: skip
+    transaction.on_commit(functools.partial(version_bump, name=Article._meta.label_lower))
+    return len(articles)

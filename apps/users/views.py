@@ -21,6 +21,7 @@ from apps.admin.selectors import site_settings_get
 from apps.admin.services import history_record
 
 from .forms import ProfileForm
+from .services import user_update
 from .throttle import (
     LOGIN_RULES,
     PASSWORD_RESET_RULES,
@@ -96,7 +97,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST":
         if form.is_valid():
-            form.save()
+            user_update(user=request.user, by=request.user, **form.cleaned_data)
             messages.success(request, "Your profile is saved.")
             return redirect("users:profile")
         return render(request, "users/profile.html", {"form": form}, status=400)

@@ -45,21 +45,31 @@ def main() -> int:
         except Exception as error:  # the panel shows only what we print
             print(f"FAILED at {name}: {type(error).__name__}: {error}", flush=True)
             return 1
-    # No terminal for `createsuperuser`: Django's own --noinput mode reads
-    # DJANGO_SUPERUSER_USERNAME / _EMAIL / _PASSWORD from the environment.
+    # No terminal for `createsuperuser`: the administrator comes from the same
+    # variables its --noinput mode reads, DJANGO_SUPERUSER_USERNAME / _EMAIL /
+    # _PASSWORD, and is created through the users' service like every account.
     username = env.str("DJANGO_SUPERUSER_USERNAME", default="").strip()
     if username:
         from django.contrib.auth import get_user_model
+
+        from apps.users.services import user_create
 
         print("== administrator", flush=True)
         if get_user_model()._default_manager.filter(username=username).exists():
             print(f"{username} exists already: nothing to do.", flush=True)
         else:
             try:
-                call_command("createsuperuser", interactive=False)
+                user_create(
+                    username=username,
+                    email=env.str("DJANGO_SUPERUSER_EMAIL", default="").strip(),
+                    password=env.str("DJANGO_SUPERUSER_PASSWORD", default="") or None,
+                    is_staff=True,
+                    is_superuser=True,
+                )
             except Exception as error:  # the panel shows only what we print
                 print(f"FAILED at createsuperuser: {type(error).__name__}: {error}", flush=True)
                 return 1
+            print("Superuser created successfully.", flush=True)
             print("Now remove DJANGO_SUPERUSER_PASSWORD from the environment.", flush=True)
     print("Done. Restart the app (Setup Python App > Restart) to load new code.", flush=True)
     return 0

@@ -155,7 +155,7 @@ def test_sitemap_lists_every_published_item(client):
 def test_public_pages_run_a_bounded_number_of_queries(client, url, django_assert_max_num_queries):
     for n in range(30):
         publish(f"A {n}", slug=f"a-{n}", hours_ago=n + 1)
-    # Once per site, not per page: the settings row and the cache versions are created.
+    # Once per site, not per page: the cache versions are created.
     client.get(url)
     caches["default"].clear()
 
@@ -175,7 +175,7 @@ def test_query_count_does_not_grow_with_the_content(client, url):
 
     for n in range(3):
         publish(f"A {n}", slug=f"a-{n}", hours_ago=n + 1)
-    client.get(url)  # creates the settings row and the cache versions
+    client.get(url)  # creates the cache versions
     few = cold_queries()
     for n in range(3, 40):
         publish(f"A {n}", slug=f"a-{n}", hours_ago=n + 1, author=None)

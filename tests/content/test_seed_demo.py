@@ -4,7 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from apps.admin.models import AuditEntry
 from apps.content.models import Article
+from filamenta.caching import versions_get
 
 pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
@@ -38,11 +40,15 @@ def test_seed_is_idempotent_and_grows():
     assert first <= set(Article.objects.values_list("slug", "title"))
 
 
-def test_seed_makes_the_new_articles_visible_through_the_cache(client):
+def test_seed_makes_the_new_articles_visible_through_the_cache(
+    client, django_capture_on_commit_callbacks
+):
     seed(users=1, articles=1)
     assert client.get("/articles/demo-article-0002/").status_code == 404
 
-    seed(users=1, articles=2)
+    # The caches are told when the command's transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        seed(users=1, articles=2)
 
     assert client.get("/articles/demo-article-0002/").status_code == 200
 
@@ -51,3 +57,36 @@ def test_seed_makes_the_new_articles_visible_through_the_cache(client):
 def test_bad_counts_are_refused(options):
     with pytest.raises(CommandError):
         seed(**options)
+
+
+def test_seed_refreshes_the_cached_home_page(client, django_capture_on_commit_callbacks):
+    """bulk_create sends no post_save: the service itself must make the cached page stale."""
+    seed(users=1, articles=1)
+    client.get("/")
+    assert client.get("/")["X-Page-Cache"] == "hit"
+    before = versions_get(names=["content.article"])[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seed(users=2, articles=3)
+
+    response = client.get("/")
+    assert response["X-Page-Cache"] == "miss"
+    assert "demo-article-0003" in response.content.decode()
+    # One bump for the whole bulk write, not one per batch or row.
+    assert versions_get(names=["content.article"])[0] == before + 1
+
+
+def test_seed_records_one_history_entry_per_bulk_write():
+    seed(users=2, articles=3)
+    seed(users=2, articles=3)  # nothing missing: nothing recorded
+
+    assert sorted(AuditEntry.objects.values_list("action", "summary")) == [
+        ("added", "2 user(s) added in bulk as author."),
+        ("added", "3 article(s) added in bulk."),
+    ]
+
+
+def test_seed_bodies_are_sanitised_by_the_service():
+    seed(users=1, articles=2)
+
+    assert all(body.startswith("<p>") for body in Article.objects.values_list("body", flat=True))

@@ -1,6 +1,7 @@
 """deploy/cpanel/setup_site.py: cPanel's "Execute python script" set-up."""
 
 import secrets
+import sqlite3
 import subprocess
 
 from tests.conftest import run_python
@@ -45,5 +46,12 @@ def test_creates_the_administrator_once_from_the_environment(clean_env, tmp_path
     first, again = run_setup(env), run_setup(env)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "Superuser created successfully." in first.stdout
+    with sqlite3.connect(tmp_path / "site.sqlite3") as db:
+        flags = db.execute(
+            "SELECT is_staff, is_superuser FROM users_user WHERE username = 'owner'"
+        ).fetchall()
+        history = db.execute("SELECT action, summary FROM siteadmin_auditentry").fetchall()
+    assert flags == [(1, 1)]
+    assert history == [("added", "user “owner”: Added.")]  # through user_create
     assert again.returncode == 0, again.stdout + again.stderr
     assert "owner exists already" in again.stdout

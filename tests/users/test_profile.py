@@ -2,6 +2,8 @@
 
 import pytest
 
+from apps.admin.models import AuditEntry
+
 pytestmark = pytest.mark.django_db
 
 
@@ -74,3 +76,17 @@ def test_a_hostile_display_name_is_escaped_everywhere(client, make_user):
 
     assert payload not in html
     assert "&lt;script&gt;" in html
+
+
+def test_saving_the_profile_goes_through_the_service_and_is_recorded(client, make_user):
+    user = make_user("sam")
+    client.force_login(user)
+
+    client.post(
+        "/accounts/profile/",
+        {"display_name": "Sam Q.", "first_name": "Sam", "last_name": "", "email": "s@example.com"},
+    )
+
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.CHANGED)
+    assert entry.actor == user
+    assert entry.summary == "user “Sam Q.”: Changed Display name, First name and Email address."
