@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from apps.admin.views import operations
+from apps.siteadmin.views import operations
 from apps.users.views import admin_login
 from filamenta.health import healthz
 

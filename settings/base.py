@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "filamenta.backends.counters",
     "apps.users",
     "apps.content",
-    "apps.admin",
+    "apps.siteadmin",
 ]
 
 MIDDLEWARE = [
@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After authentication: the audit history records each change's IP and browser.
-    "apps.admin.request_context.AuditOriginMiddleware",
+    "apps.siteadmin.request_context.AuditOriginMiddleware",
     # Last, nearest the view: it is the first to see the view's database error,
     # and its one retry re-runs only the view, with the session, the user and
     # the messages above already in place (filamenta/database_faults.py).
@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.admin.context_processors.site",
+                "apps.siteadmin.context_processors.site",
             ],
         },
     },

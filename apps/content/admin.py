@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from apps.admin.audited import ServiceAuditedModelAdmin
+from apps.siteadmin.audited import ServiceAuditedModelAdmin
 
 from .models import Article
 from .services import (

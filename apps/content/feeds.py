@@ -8,8 +8,8 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.urls import reverse
 
-from apps.admin.models import SiteSettings
-from apps.admin.selectors import site_settings_get
+from apps.siteadmin.models import SiteSettings
+from apps.siteadmin.selectors import site_settings_get
 
 from .models import Article
 from .selectors import article_list_latest

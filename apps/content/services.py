@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from apps.admin.models import AuditEntry
-from apps.admin.services import history_change_message, history_record, model_changed_fields
+from apps.siteadmin.models import AuditEntry
+from apps.siteadmin.services import history_change_message, history_record, model_changed_fields
 from filamenta.caching import version_bump
 
 from .models import Article

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from apps.admin.selectors import site_settings_get
+from apps.siteadmin.selectors import site_settings_get
 from filamenta.caching import cached_page
 
 from .selectors import article_get_for_staff, article_get_public, article_list_latest

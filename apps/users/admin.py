@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from apps.admin.audited import AuditedMixin
+from apps.siteadmin.audited import AuditedMixin
 
 from .models import User
 

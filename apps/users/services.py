@@ -11,8 +11,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from apps.admin.models import AuditEntry
-from apps.admin.services import history_change_message, history_record, model_changed_fields
+from apps.siteadmin.models import AuditEntry
+from apps.siteadmin.services import history_change_message, history_record, model_changed_fields
 from filamenta.caching import version_bump
 
 BATCH = 500

@@ -16,9 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from apps.admin.models import AuditEntry
-from apps.admin.selectors import site_settings_get
-from apps.admin.services import history_record
+from apps.siteadmin.models import AuditEntry
+from apps.siteadmin.selectors import site_settings_get
+from apps.siteadmin.services import history_record
 
 from .forms import ProfileForm
 from .services import user_update

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.utils import timezone
 
-from apps.admin.models import AuditEntry
 from apps.content.models import Article
 from apps.content.services import article_create, article_publish
+from apps.siteadmin.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

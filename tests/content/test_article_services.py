@@ -4,7 +4,6 @@ import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.core.exceptions import ValidationError
 
-from apps.admin.models import AuditEntry
 from apps.content.models import Article
 from apps.content.services import (
     article_archive,
@@ -16,6 +15,7 @@ from apps.content.services import (
     articles_create_many,
     articles_delete,
 )
+from apps.siteadmin.models import AuditEntry
 
 pytestmark = [pytest.mark.database, pytest.mark.django_db]
 

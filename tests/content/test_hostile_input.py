@@ -5,8 +5,8 @@ from xml.etree import ElementTree
 import pytest
 from django.utils import timezone
 
-from apps.admin.services import site_settings_update
 from apps.content.models import Article
+from apps.siteadmin.services import site_settings_update
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,9 @@
 import pytest
 from django.contrib.messages.storage.cookie import CookieStorage
 
-from apps.admin.services import site_settings_update
 from apps.content.models import Article
 from apps.content.views import article_detail
+from apps.siteadmin.services import site_settings_update
 from tests.content.test_public_views import publish
 
 pytestmark = pytest.mark.django_db

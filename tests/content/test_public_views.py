@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.admin.services import site_settings_update
 from apps.content.models import Article
+from apps.siteadmin.services import site_settings_update
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from apps.admin.models import AuditEntry
 from apps.content.models import Article
+from apps.siteadmin.models import AuditEntry
 from filamenta.caching import versions_get
 
 pytestmark = [pytest.mark.database, pytest.mark.django_db]

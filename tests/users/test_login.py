@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from apps.admin.models import AuditEntry
+from apps.siteadmin.models import AuditEntry
 from tests.apps_support import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail
 
-from apps.admin.models import AuditEntry
+from apps.siteadmin.models import AuditEntry
 from tests.apps_support import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.admin.models import AuditEntry
+from apps.siteadmin.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.exceptions import ValidationError
 
-from apps.admin.models import AuditEntry
+from apps.siteadmin.models import AuditEntry
 from apps.users.services import user_create, user_update, users_create_many
 from tests.apps_support import PASSWORD
 

@@ -4,10 +4,10 @@ import pytest
 from django.contrib import admin as django_admin
 from django.contrib.admin.models import LogEntry
 
-from apps.admin.admin import AuditEntryAdmin
-from apps.admin.audited import AuditedMixin, ServiceAuditedModelAdmin
-from apps.admin.models import AuditEntry
 from apps.content.models import Article
+from apps.siteadmin.admin import AuditEntryAdmin
+from apps.siteadmin.audited import AuditedMixin, ServiceAuditedModelAdmin
+from apps.siteadmin.models import AuditEntry
 from tests.apps_support import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.admin.models import AuditEntry, SiteSettings
-from apps.admin.selectors import site_settings_get
-from apps.admin.services import site_settings_update
+from apps.siteadmin.models import AuditEntry, SiteSettings
+from apps.siteadmin.selectors import site_settings_get
+from apps.siteadmin.services import site_settings_update
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.admin.models import AuditEntry
-from apps.admin.services import history_record
+from apps.siteadmin.models import AuditEntry
+from apps.siteadmin.services import history_record
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,13 @@ from django.apps import AppConfig
 class SiteAdminConfig(AppConfig):
     """Audit history, site settings and the operations page.
 
-    Django's own admin owns the label ``admin``, so this app is ``siteadmin``.
+    Django's own admin owns the label ``admin``, so this app is ``siteadmin``,
+    folder and label alike.
     """
 
-    name = "apps.admin"
+    name = "apps.siteadmin"
     label = "siteadmin"
     verbose_name = "Site administration"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the sign-in receivers
+        from . import selectors, signals  # noqa: F401 - sign-in and cache receivers
