@@ -24,6 +24,7 @@ from typing import Any
 import gevent
 from locust import HttpUser, between, constant, events, task
 from locust.env import Environment
+from locust.stats import CSV_STATS_INTERVAL_SEC
 
 # Locust puts only this file's folder on sys.path; the helpers live in the package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -65,6 +66,12 @@ def _quit_once_each_ran(environment: Environment) -> None:
     expected = {user_class.__name__ for user_class in environment.user_classes}
     while not expected <= _ran:
         gevent.sleep(0.1)
+    environment.runner.stop()
+    # Locust never writes the CSV at shutdown, only every CSV_STATS_INTERVAL_SEC:
+    # quitting at once would leave out the requests of the last interval (the
+    # editor's sign-in, just made). With the users stopped the figures are final,
+    # and the writer's timer is due before this one, so its next pass has them.
+    gevent.sleep(2 * CSV_STATS_INTERVAL_SEC)
     environment.runner.quit()
 
 
