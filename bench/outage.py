@@ -19,6 +19,8 @@ from bench.servers import RedisServer
 
 PHASES = ("before", "during", "after")
 REQUEST_TIMEOUT_S = 10
+# How long a phase may run past its length waiting for its minimum of requests.
+PHASE_TIMEOUT_S = 60
 
 
 @dataclass(frozen=True)
@@ -76,9 +78,21 @@ def _request(host: str, port: int, path: str) -> bool:
 
 
 def run_outage(
-    *, base_url: str, paths: list[str], redis: RedisServer, phase_seconds: float, threads: int
+    *,
+    base_url: str,
+    paths: list[str],
+    redis: RedisServer,
+    phase_seconds: float,
+    threads: int,
+    min_requests_per_phase: int = 0,
 ) -> dict:
-    """Load for three phases; Redis is stopped for the middle one and started again after."""
+    """Load for three phases; Redis is stopped for the middle one and started again after.
+
+    A phase lasts ``phase_seconds`` and then, with ``min_requests_per_phase``,
+    until that many requests have started in it (up to PHASE_TIMEOUT_S more): on
+    a busy machine a short phase can otherwise pass with every thread still
+    waiting for an answer from the phase before, and measure nothing.
+    """
     parts = urlsplit(base_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     samples: list[Sample] = []
@@ -86,28 +100,44 @@ def run_outage(
     stop = threading.Event()
     rotation = itertools.cycle(paths)
     began = time.monotonic()
+    started_count = 0
 
     def worker() -> None:
+        nonlocal started_count
         while not stop.is_set():
-            with lock:
+            with lock:  # taken and counted together, so a phase's count is its own
                 path = next(rotation)
-            started = time.monotonic()
+                started = time.monotonic()
+                started_count += 1
             ok = _request(host, port, path)
             elapsed = time.monotonic() - started
             with lock:
                 samples.append(Sample(started - began, elapsed * 1000, ok))
 
+    def phase_boundary() -> tuple[float, int]:
+        with lock:
+            return time.monotonic() - began, started_count
+
+    def run_phase(first_request: int) -> None:
+        time.sleep(phase_seconds)
+        deadline = time.monotonic() + PHASE_TIMEOUT_S
+        while time.monotonic() < deadline:
+            with lock:
+                if started_count - first_request >= min_requests_per_phase:
+                    return
+            time.sleep(0.05)
+
     pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
     for thread in pool:
         thread.start()
     try:
-        time.sleep(phase_seconds)
-        stop_at = time.monotonic() - began
+        run_phase(0)
+        stop_at, first_during = phase_boundary()
         redis.stop()
-        time.sleep(phase_seconds)
+        run_phase(first_during)
         redis.start()
-        start_at = time.monotonic() - began
-        time.sleep(phase_seconds)
+        start_at, first_after = phase_boundary()
+        run_phase(first_after)
     finally:
         stop.set()
         for thread in pool:

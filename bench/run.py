@@ -63,6 +63,13 @@ class Profile:
     cache_ops: int
     exact_processes: int
     exact_increments: int
+    # Locust stops once each scenario has run, locust_seconds being its time-out:
+    # the test suite needs every scenario to run however slow the machine is,
+    # where the report's profiles need a fixed length of load.
+    locust_until_each_ran: bool = False
+    # Each outage phase goes on past outage_phase_seconds until this many requests
+    # started in it, for the same reason; the report's phases are long enough.
+    outage_min_requests: int = 0
 
 
 def _profile(name: str, **values: Any) -> Profile:
@@ -83,10 +90,12 @@ PROFILES = {
         exact_processes=8, exact_increments=500,
     ),
     # For the test suite: every code path, on a tiny data set, with no figure worth reading.
+    # 3 Locust users: one per scenario (the editor and the brute-forcer are one each).
     "tiny": _profile(
         "tiny", articles=12, users=2, warmup_seconds=1, wrk_seconds=1, locust_users=3,
-        locust_seconds=4, outage_phase_seconds=1.5, cache_sizes=(100, 300), cache_ops=50,
-        exact_processes=2, exact_increments=50,
+        locust_seconds=120, locust_until_each_ran=True, outage_phase_seconds=1.5,
+        outage_min_requests=4, cache_sizes=(100, 300), cache_ops=50, exact_processes=2,
+        exact_increments=50,
     ),
 }  # fmt: skip
 
@@ -185,6 +194,7 @@ class Run:
             seconds=self.profile.locust_seconds,
             workdir=self.workdir / f"locust-{tier}",
             env=env,
+            until_each_ran=self.profile.locust_until_each_ran,
         )
         self.results["locust"][tier] = [row.as_dict() for row in rows]
 
@@ -196,6 +206,7 @@ class Run:
             redis=redis,
             phase_seconds=self.profile.outage_phase_seconds,
             threads=self.profile.outage_threads,
+            min_requests_per_phase=self.profile.outage_min_requests,
         )
         self.results["outage"] = {**outage, "threads": self.profile.outage_threads, "paths": loaded}
 

@@ -115,6 +115,8 @@ def test_locust_scenarios_ran_and_the_editor_signed_in(tiny_run):
     for tier, rows in tiny_run["results"]["locust"].items():
         names = {row["name"]: row for row in rows}
         assert names["Aggregated"]["requests"] > 0, tier
+        # The tiny profile runs Locust until each scenario has run (or a time-out).
+        assert "/admin/login/ [editor signs in]" in names, (tier, sorted(names))
         assert names["/admin/login/ [editor signs in]"]["failures"] == 0, tier
         assert "/accounts/login/ [wrong password]" in names, tier
 

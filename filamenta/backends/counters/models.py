@@ -4,7 +4,9 @@ from django.db import models
 class Counter(models.Model):
     """One integer under a cache key; ``expires`` is a Unix time, NULL for never."""
 
-    key = models.CharField(max_length=255, primary_key=True)
+    digest = models.CharField(max_length=64, primary_key=True)  # cache.key_digest(key)
+    # The cache key as given, so the table can be read by a person; never compared.
+    key = models.TextField()
     value = models.BigIntegerField()
     expires = models.FloatField(null=True, db_index=True)
 

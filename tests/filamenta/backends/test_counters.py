@@ -74,3 +74,31 @@ def test_database_counters_follow_the_cache_contract():
     assert store.add("expired", 2, 300) is True  # an expired counter can be added again
     with pytest.raises(TypeError, match="integers only"):
         store.set("text", "hello")
+
+
+# Pairs a MariaDB/MySQL default collation (utf8mb4_general_ci, PAD SPACE) holds
+# equal: two users' rate limits must never share one count.
+LOOK_ALIKE_KEYS = [
+    ("ratelimit:user:Bob", "ratelimit:user:bob"),  # case
+    ("ratelimit:user:café", "ratelimit:user:cafe"),  # accent
+    ("ratelimit:user:x", "ratelimit:user:x "),  # trailing space
+]
+
+
+@pytest.mark.database
+@pytest.mark.django_db
+@pytest.mark.filterwarnings("ignore::django.core.cache.backends.base.CacheKeyWarning")
+@pytest.mark.parametrize(("first", "second"), LOOK_ALIKE_KEYS)
+def test_database_counters_keep_look_alike_keys_apart(first, second):
+    """Keys differing only by case, accent or a trailing space are two counters."""
+    store = caches["ratelimit"]
+
+    assert store.add(first, 1, 300) is True
+    assert store.add(second, 10, 300) is True
+    assert store.incr(first) == 2
+    assert store.incr(second, 5) == 15
+
+    assert (store.get(first), store.get(second)) == (2, 15)
+    assert store.get_many([first, second]) == {first: 2, second: 15}
+    assert store.delete(first) is True
+    assert store.get(second) == 15
