@@ -6,8 +6,10 @@ Prints, in one run:
 1. ops/s of set, get (hit) and incr at 1,000 and 50,000 entries (200-byte
    values) for our redis, file and memory tiers and Django's FileBasedCache,
    DatabaseCache (SQLite) and LocMemCache;
-2. the probe time a fresh ``manage.py backends`` reports: no Redis configured,
-   Redis up, a port that accepts and never answers;
+2. the probe time ``manage.py backends --probe`` reports (what each server
+   process pays as it starts): no Redis configured (the file tier: it opens and
+   uses all three stores, as the process would on its first requests), Redis
+   up, a port that accepts and never answers;
 3. the time of one request (cache + session + rate limit) with Redis up, and
    with Redis killed once the breaker is open.
 
@@ -241,7 +243,7 @@ def probe_section(workdir: Path, redis_url: str) -> dict[str, float]:
         results = {name: probe_ms(env) for name, env in cases.items()}
     finally:
         silent.close()
-    print("\n2. Probe time in a fresh `manage.py backends` (median of 3), ms")
+    print("\n2. Probe time in `manage.py backends --probe` (median of 3), ms")
     targets = {
         "no Redis configured (file tier)": "≤ 5",
         "Redis up": "",
