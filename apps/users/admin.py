@@ -1,14 +1,98 @@
+"""People in the admin: Django's user pages, saving through the users services.
+
+Each page keeps Django's forms, validation and messages; what the forms
+would store themselves (the model form's save, its many-to-many save, the
+password form's save) goes to a service instead, which records the act once
+(history and the user's History page), so Django's own log hooks write nothing.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 
-from apps.siteadmin.audited import AuditedMixin
+from apps.siteadmin.audited import ServiceAuditedModelAdmin
 
 from .models import User
+from .services import (
+    ADMIN_FIELDS,
+    user_create,
+    user_delete,
+    user_set_password,
+    user_update_by_admin,
+    users_delete,
+)
+
+# Who is on the password page: Django's view builds the form from the account
+# and the POST data alone, and calls its save() itself.
+_password_changed_by: ContextVar[Any] = ContextVar("password_changed_by")
+
+
+class ServicePasswordChangeForm(AdminPasswordChangeForm):
+    """Django's admin password form, saving through ``user_set_password``.
+
+    ``commit`` is ignored: the service always stores, and nothing calls this
+    form but ``UserAdmin.user_change_password``, which says who is acting.
+    """
+
+    def save(self, commit: bool = True) -> Any:
+        password = (
+            self.cleaned_data["password1"] if self.cleaned_data["set_usable_password"] else None
+        )
+        return user_set_password(user=self.user, by=_password_changed_by.get(), password=password)
 
 
 @admin.register(User)
-class UserAdmin(AuditedMixin, DjangoUserAdmin):
+class UserAdmin(ServiceAuditedModelAdmin, DjangoUserAdmin):
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Profile", {"fields": ("display_name",)}))
     list_display = ("username", "email", "display_name", "is_staff", "is_active", "last_login")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("username", "email", "display_name", "first_name", "last_name")
+    change_password_form = ServicePasswordChangeForm
+
+    def save_form(self, request: HttpRequest, form, change: bool) -> User:
+        # The form has already copied its values onto its instance while
+        # validating; its save(commit=False) would only hash the new password
+        # a second time (the service hashes it).
+        return form.instance
+
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            # Groups and permissions too: the service records them in the same act.
+            changed = {name: data[name] for name in form.changed_data if name in ADMIN_FIELDS}
+            user_update_by_admin(user=obj, by=request.user, **changed)
+            return
+        password = data["password1"] if data["set_usable_password"] else None
+        created = user_create(username=data["username"], password=password, by=request.user)
+        # The admin goes on with its own instance (the redirect to the change page).
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        # No form.save_m2m(): save_model has given the groups and permissions
+        # to the service, which records them with the rest of the change.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        token = _password_changed_by.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_changed_by.reset(token)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        user_delete(user=obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users_delete(users=queryset, by=request.user)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -18,6 +18,14 @@ from filamenta.caching import version_bump
 BATCH = 500
 # What people may change about themselves (the profile form) or a script may set.
 PROFILE_FIELDS = frozenset({"display_name", "first_name", "last_name", "email"})
+# Many-to-many (roles and single permissions): what someone may do, set as a whole.
+RELATIONS = frozenset({"groups", "user_permissions"})
+# What else an administrator may change on the admin's change page; the
+# password has its own page and service.
+ACCOUNT_FIELDS = frozenset(
+    {"username", "is_active", "is_staff", "is_superuser", "last_login", "date_joined"}
+)
+ADMIN_FIELDS = PROFILE_FIELDS | ACCOUNT_FIELDS | RELATIONS
 
 
 @transaction.atomic
@@ -47,25 +55,92 @@ def user_create(
 def user_update(*, user: Any, by: Any, **fields: Any) -> Any:
     """Change someone's profile, recorded once naming the fields; nothing changed, nothing written.
 
-    Only profile fields: roles, flags and passwords have their own ways in.
-    Changes are found against the stored row (a model form has already copied
-    its values onto ``user``).
+    Only profile fields: this is what people may change about themselves, so
+    roles, flags and passwords stay out (``user_update_by_admin``,
+    ``user_set_password``).
     """
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
         raise TypeError(f"user_update cannot change {sorted(unknown)}")
+    return _user_change(user=user, by=by, fields=fields)
+
+
+@transaction.atomic
+def user_update_by_admin(*, user: Any, by: Any, **fields: Any) -> Any:
+    """An administrator's change to an account: profile, flags, roles (groups), permissions.
+
+    One act, so one record naming every field, however many kinds changed;
+    nothing changed, nothing written. ``groups`` and ``user_permissions`` are
+    the complete new sets. The password is not a field here: it is hashed and
+    recorded by ``user_set_password``.
+    """
+    unknown = set(fields) - ADMIN_FIELDS
+    if unknown:
+        raise TypeError(f"user_update_by_admin cannot change {sorted(unknown)}")
+    return _user_change(user=user, by=by, fields=fields)
+
+
+def _user_change(*, user: Any, by: Any, fields: dict[str, Any]) -> Any:
+    """Store what differs from the stored row and record it once, in the order given.
+
+    Compared with the stored row, not with ``user``: a model form has already
+    copied its values onto the instance it edits. Many-to-many sets are
+    compared by primary key.
+    """
     User = get_user_model()
     stored = User.objects.select_for_update().get(pk=user.pk)
-    changed = model_changed_fields(instance=user, stored=stored, fields=fields)
+    columns = {name: value for name, value in fields.items() if name not in RELATIONS}
+    changed = set(model_changed_fields(instance=user, stored=stored, fields=columns))
+    for name in RELATIONS & set(fields):
+        now = set(getattr(stored, name).values_list("pk", flat=True))
+        if now != {related.pk for related in fields[name]}:
+            changed.add(name)
     if not changed:
         return user
-    for name in changed:
+    saved = [name for name in columns if name in changed]
+    for name in saved:
         setattr(user, name, fields[name])
-    user.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in changed])
-    user.save(update_fields=changed)
+    if saved:
+        user.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in saved])
+        user.save(update_fields=saved)
+    for name in RELATIONS & changed:
+        getattr(user, name).set(fields[name])
+    in_order = [name for name in fields if name in changed]
     history_record(action=AuditEntry.Action.CHANGED, actor=by, target=user,
-                   message=history_change_message(model=User, fields=changed))  # fmt: skip
+                   message=history_change_message(model=User, fields=in_order))  # fmt: skip
     return user
+
+
+@transaction.atomic
+def user_set_password(*, user: Any, by: Any, password: str | None) -> Any:
+    """Set someone's password (hashed; None: password sign-in disabled) and record it once.
+
+    The caller has validated the password (the admin's form runs the
+    validators against the user). Changes ``user`` itself, so the caller can
+    keep its own session with ``update_session_auth_hash`` when it is theirs.
+    """
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    said = "Password-based authentication disabled." if password is None else "Password changed."
+    history_record(action=AuditEntry.Action.PASSWORD_CHANGED, actor=by, target=user, message=said)
+    return user
+
+
+@transaction.atomic
+def user_delete(*, user: Any, by: Any) -> None:
+    """Delete an account, recorded first: the history's LogEntry needs the row to name it."""
+    history_record(action=AuditEntry.Action.DELETED, actor=by, target=user)
+    user.delete()
+
+
+@transaction.atomic
+def users_delete(*, users: Iterable[Any], by: Any) -> int:
+    """Delete several accounts (the admin's "delete selected"): each recorded, all or none."""
+    count = 0
+    for user in users:
+        user_delete(user=user, by=by)
+        count += 1
+    return count
 
 
 @transaction.atomic

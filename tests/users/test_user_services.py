@@ -1,11 +1,20 @@
-"""user_create, user_update and users_create_many, on each database."""
+"""The users services (create, update, access, password, delete), on each database."""
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 
 from apps.siteadmin.models import AuditEntry
-from apps.users.services import user_create, user_update, users_create_many
+from apps.users.services import (
+    user_create,
+    user_delete,
+    user_set_password,
+    user_update,
+    user_update_by_admin,
+    users_create_many,
+    users_delete,
+)
 from tests.apps_support import PASSWORD
 
 pytestmark = [pytest.mark.database, pytest.mark.django_db]
@@ -87,3 +96,93 @@ def test_bulk_users_get_an_unusable_password_the_role_and_one_bump(
     assert all(u.groups.filter(name="author").exists() for u in users)
     assert AuditEntry.objects.get().summary == "3 user(s) added in bulk as author."
     assert len(callbacks) == 1
+
+
+def test_update_by_admin_records_fields_roles_and_permissions_once(administrator, make_user):
+    user = make_user("sam", role="reader")
+    editor = Group.objects.get(name="editor")
+    permission = Permission.objects.get(codename="view_article")
+    AuditEntry.objects.all().delete()
+
+    user_update_by_admin(user=user, by=administrator, is_staff=True, groups=[editor],
+                         user_permissions=[permission], email="sam@example.com")  # fmt: skip
+
+    user.refresh_from_db()
+    assert user.is_staff
+    assert list(user.groups.all()) == [editor]
+    assert list(user.user_permissions.all()) == [permission]
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor) == ("changed", administrator)
+    assert entry.summary == "user “sam”: Changed Staff status, Groups and User permissions."
+    assert entry.log_entry == LogEntry.objects.get()
+
+
+def test_update_by_admin_that_changes_nothing_records_nothing(administrator, make_user):
+    user = make_user("sam", role="reader")
+    AuditEntry.objects.all().delete()
+
+    user_update_by_admin(user=user, by=administrator, is_staff=False,
+                         groups=Group.objects.filter(name="reader"))  # fmt: skip
+
+    assert not AuditEntry.objects.exists()
+
+
+def test_update_by_admin_refuses_the_password(administrator, make_user):
+    user = make_user("sam")
+
+    with pytest.raises(TypeError, match="password"):
+        user_update_by_admin(user=user, by=administrator, password="plain")
+
+
+def test_update_by_admin_validates(administrator, make_user):
+    make_user("taken")
+    user = make_user("sam")
+
+    with pytest.raises(ValidationError):
+        user_update_by_admin(user=user, by=administrator, username="taken")
+
+
+def test_set_password_hashes_it_and_records_it(administrator, make_user):
+    user = make_user("sam")
+    AuditEntry.objects.all().delete()
+
+    user_set_password(user=user, by=administrator, password="another-long-password-42")
+
+    user.refresh_from_db()
+    assert user.check_password("another-long-password-42")
+    assert not user.password.startswith("another")
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.summary) == ("password_changed", "user “sam”: Password changed.")
+
+
+def test_set_password_none_disables_password_authentication(administrator, make_user):
+    user = make_user("sam")
+
+    user_set_password(user=user, by=administrator, password=None)
+
+    user.refresh_from_db()
+    assert not user.has_usable_password()
+
+
+def test_delete_records_before_the_row_goes(administrator, make_user, django_user_model):
+    user = make_user("sam")
+    AuditEntry.objects.all().delete()
+
+    user_delete(user=user, by=administrator)
+
+    assert not django_user_model.objects.filter(username="sam").exists()
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.summary) == ("deleted", "user “sam”")
+    assert entry.log_entry.object_repr == "sam"
+
+
+def test_delete_many_records_each(administrator, make_user, django_user_model):
+    make_user("sam")
+    make_user("pat")
+    AuditEntry.objects.all().delete()
+
+    count = users_delete(users=django_user_model.objects.filter(username__in=["sam", "pat"]),
+                         by=administrator)  # fmt: skip
+
+    assert count == 2
+    assert AuditEntry.objects.filter(action="deleted").count() == 2
