@@ -8,7 +8,7 @@ from apps.admin.admin import AuditEntryAdmin
 from apps.admin.audited import AuditedMixin
 from apps.admin.models import AuditEntry, SiteSettings
 from apps.content.models import Article
-from tests.apps_support import PASSWORD
+from tests.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import secrets
 import subprocess
 
-from tests.conftest import run_python
+from devtools.local_servers import run_python
 
 
 def run_setup(env: dict[str, str]) -> subprocess.CompletedProcess:
