@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,42 +34,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from devtools.local_servers import RedisServer, silent_port
+
 ROOT = Path(__file__).resolve().parent.parent
 VALUE = "x" * 200
 SIZES = (1_000, 50_000)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_redis(directory: Path, port: int) -> subprocess.Popen:
-    process = subprocess.Popen(  # noqa: S603 - a fixed argument list
-        [
-            shutil.which("redis-server") or "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(directory),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return process
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("redis-server did not start")
 
 
 def setup_django(workdir: Path) -> None:
@@ -228,21 +196,13 @@ def probe_section(workdir: Path, redis_url: str) -> dict[str, float]:
         CACHE_DIR=str(workdir / "probe-cache"),
         REDIS_PROBE_TIMEOUT="0.3",
     )
-    silent = socket.socket()
-    silent.bind(("127.0.0.1", 0))
-    silent.listen(64)
-    try:
+    with silent_port() as silent:
         cases = {
             "no Redis configured (file tier)": base,
             "Redis up": {**base, "REDIS_URL": redis_url},
-            "a port that never answers": {
-                **base,
-                "REDIS_URL": f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
-            },
+            "a port that never answers": {**base, "REDIS_URL": f"redis://127.0.0.1:{silent}/0"},
         }
         results = {name: probe_ms(env) for name, env in cases.items()}
-    finally:
-        silent.close()
     print("\n2. Probe time in `manage.py backends --probe` (median of 3), ms")
     targets = {
         "no Redis configured (file tier)": "≤ 5",
@@ -254,13 +214,14 @@ def probe_section(workdir: Path, redis_url: str) -> dict[str, float]:
     return results
 
 
-def request_section(redis: subprocess.Popen, redis_url: str, requests: int) -> dict[str, float]:
+def request_section(redis: RedisServer, requests: int) -> dict[str, float]:
     from django.test import Client, override_settings
 
     from filamenta.backends.breaker import circuit_breaker_state
     from filamenta.backends.settings import CACHED_DB, _redis_caches
 
     client = Client(HTTP_HOST="localhost")
+    redis_url = redis.url
 
     def timed(n: int) -> float:
         started = time.perf_counter()
@@ -278,7 +239,6 @@ def request_section(redis: subprocess.Popen, redis_url: str, requests: int) -> d
         timed(50)
         up = timed(requests)
         redis.kill()
-        redis.wait()
         started = time.perf_counter()
         client.get("/visit")
         first = (time.perf_counter() - started) * 1000
@@ -320,10 +280,10 @@ def main() -> None:
     if shutil.which("redis-server") is None:
         sys.exit("redis-server is needed: apt-get install redis-server")
     workdir = Path(tempfile.mkdtemp(prefix="filamenta-bench-"))
-    port = free_port()
-    redis = start_redis(workdir, port)
-    redis_url = f"redis://127.0.0.1:{port}/0"
+    redis = RedisServer(workdir / "redis")
+    redis_url = redis.url
     try:
+        redis.start()
         setup_django(workdir)
         print(
             f"Filamenta backends benchmark — Python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
@@ -336,7 +296,7 @@ def main() -> None:
             "   target ≥ 100"
         )
         probe_section(workdir, redis_url)
-        request_section(redis, redis_url, args.requests)
+        request_section(redis, args.requests)
     finally:
         redis.kill()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -7,10 +7,6 @@ leaves nothing behind, and never touches the shared Redis on 6379.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,98 +17,26 @@ from pathlib import Path
 
 import psutil
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LOOPBACK = "127.0.0.1"
-
-
-def free_port() -> int:
-    """A port nothing listens on now (the kernel picks it, so parallel runs do not collide)."""
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
+from devtools.local_servers import (
+    LOOPBACK,
+    PROJECT_ROOT,
+    RedisServer,
+    expect_listening,
+    free_port,
+    is_listening,
+    stop_group,
+)
 
 
 def port_open(port: int, *, timeout: float = 0.2) -> bool:
-    try:
-        with socket.create_connection((LOOPBACK, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def wait_for_port(port: int, *, process: subprocess.Popen, timeout: float) -> None:
-    """Wait until ``port`` accepts; fail early, with the server's own words, if it died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if port_open(port):
-            return
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"{process.args[0]} exited with {process.returncode} before listening"
-            )
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listened on {LOOPBACK}:{port} within {timeout:.0f} s")
-
-
-def stop_process(process: subprocess.Popen, *, timeout: float = 10) -> None:
-    """SIGTERM the process group, SIGKILL whatever is left after ``timeout``."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=timeout)
-    except ProcessLookupError:
-        pass
-
-
-@dataclass
-class RedisServer:
-    """A redis-server of the benchmark's own, which it may stop and start at will."""
-
-    port: int
-    workdir: Path
-    process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://{LOOPBACK}:{self.port}/0"
-
-    def start(self) -> None:
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(  # noqa: S603 - a fixed argument list, no shell
-            [
-                shutil.which("redis-server") or "redis-server",
-                "--bind",
-                LOOPBACK,
-                "--port",
-                str(self.port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-                "--logfile",
-                str(self.workdir / "redis.log"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        wait_for_port(self.port, process=self.process, timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process)
-            self.process = None
+    """Whether something answers on ``port`` of the loopback (bench.run asks about PostgreSQL)."""
+    return is_listening(LOOPBACK, port, timeout)
 
 
 @contextmanager
 def redis_server(workdir: Path) -> Iterator[RedisServer]:
-    server = RedisServer(port=free_port(), workdir=workdir)
+    """A Redis of the benchmark's own, empty at every start, which it may stop and start at will."""
+    server = RedisServer(workdir)
     server.start()
     try:
         yield server
@@ -165,12 +89,12 @@ def gunicorn(*, env: dict[str, str], workers: int, log: Path) -> Iterator[Gunico
             start_new_session=True,
         )
     try:
-        wait_for_port(port, process=process, timeout=60)
+        expect_listening(port, process=process, timeout=60)
         server = Gunicorn(process=process, port=port)
         _wait_for_workers(server, workers)
         yield server
     finally:
-        stop_process(process)
+        stop_group(process)
 
 
 def _wait_for_workers(server: Gunicorn, workers: int, *, timeout: float = 30) -> None:

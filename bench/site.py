@@ -9,36 +9,16 @@ reuses what the first one built.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import dj_database_url
 
-from bench.servers import PROJECT_ROOT
+from devtools.local_servers import PROJECT_ROOT, run_python
+from filamenta.environment import documented_variables
 
-# Variables of the developer's shell that would change what the benchmark measures.
-PROJECT_VARIABLES = (
-    "DJANGO_SETTINGS_MODULE",
-    "DEPLOYMENT_TARGET",
-    "DATABASE_URL",
-    "DB_TYPE",
-    "DB_NAME",
-    "DB_USER",
-    "DB_PASSWORD",
-    "DB_HOST",
-    "DB_PORT",
-    "DJANGO_DEBUG",
-    "CACHE_BACKEND",
-    "REDIS_URL",
-    "REDIS_HOST",
-    "REDIS_PORT",
-    "REDIS_PASSWORD",
-    "REDIS_DB",
-    "CACHE_DIR",
-    "LOG_FILE",
-    "APPLICATION_ROOT",
-)
+# Variables of the developer's shell that would change what the benchmark measures:
+# every one .env.example documents, the one list of the project's configuration.
+PROJECT_VARIABLES = documented_variables()
 
 EDITOR_USERNAME = "bench-editor"
 CREATE_EDITOR = """
@@ -118,15 +98,7 @@ def ensure_database(url: str) -> None:
 
 
 def manage(*args: str, env: dict[str, str], timeout: float = 900) -> str:
-    completed = subprocess.run(  # noqa: S603 - our own manage.py, a fixed argument list
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    completed = run_python("manage.py", *args, env=env, timeout=timeout)
     if completed.returncode != 0:
         raise RuntimeError(
             f"manage.py {' '.join(args)} failed ({completed.returncode}):\n"

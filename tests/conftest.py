@@ -1,19 +1,23 @@
-"""Fixtures shared by the whole suite."""
+"""What the whole suite shares: its fixtures (tests/fixtures.py), clean child environments."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from devtools.local_servers import PROJECT_ROOT, is_listening, run_python
 from filamenta.environment import documented_variables
-from tests.services import is_listening, services_required
+from tests.services import services_required
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# One list of fixtures for every directory, instead of a conftest.py re-importing them in each.
+pytest_plugins = ["tests.fixtures"]
+
+# What test modules import from here; PROJECT_ROOT is the children's working directory.
+__all__ = ["PROJECT_ROOT", "PROJECT_VARIABLES", "run_manage"]
 
 # Subprocess tests start from an environment without the project's variables
 # (all of .env.example) so that a developer's shell cannot change what they see.
@@ -44,23 +48,6 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
     environ["FILAMENTA_ENV_FILE"] = str(tmp_path / "absent.env")
     environ["INSTANCE_DIR"] = str(tmp_path / "instance")
     return environ
-
-
-def run_python(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
-    """Run the project's Python with ``args`` in a child process, from the project root.
-
-    A fresh interpreter is the only way to see what settings, entry points and
-    start-up do with a given environment: Django configures itself once.
-    """
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def run_manage(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:

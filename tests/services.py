@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-import socket
 
 import pytest
+
+from devtools.local_servers import is_listening
 
 
 def services_required() -> bool:
@@ -13,14 +14,6 @@ def services_required() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"} or os.environ.get(
         "REQUIRE_SERVICES", ""
     ) in {"1", "true"}
-
-
-def is_listening(host: str, port: int, timeout: float = 1.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def require_service(name: str, host: str, port: int) -> None:

@@ -17,13 +17,11 @@ import json
 import secrets
 import time
 
+from devtools.local_servers import LOOPBACK, PROJECT_ROOT, free_port, wait_for_port
+
 from .harness import (
-    LOOPBACK,
-    PROJECT_ROOT,
     Rehearsal,
     clean_environment,
-    free_port,
-    wait_for_port,
     write_env_file,
 )
 from .services import PrivateRedis, postgresql_database

@@ -21,15 +21,13 @@ import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from devtools.local_servers import LOOPBACK, PROJECT_ROOT, free_port, wait_for_port
+
 from .harness import (
-    LOOPBACK,
-    PROJECT_ROOT,
     PYTHON,
     Rehearsal,
     clean_environment,
     ensure_debian_packages,
-    free_port,
-    wait_for_port,
     write_env_file,
 )
 from .services import MARIADB_URL, mariadb_database

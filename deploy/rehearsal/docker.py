@@ -21,14 +21,12 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from devtools.local_servers import LOOPBACK, PROJECT_ROOT, free_port, wait_for_port
+
 from .harness import (
-    LOOPBACK,
-    PROJECT_ROOT,
     Rehearsal,
     clean_environment,
     ensure_debian_packages,
-    free_port,
-    wait_for_port,
     write_env_file,
 )
 from .services import postgresql_database, private_redis

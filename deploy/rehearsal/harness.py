@@ -1,5 +1,7 @@
 """What every rehearsal shares: checks with a PASS/FAIL summary, processes that
-are always stopped, free loopback ports, a time limit and an HTTP client.
+are always stopped, a time limit and clean environments.
+
+Free ports, waiting on them and stopping process groups: devtools.local_servers (shared).
 
 A rehearsal starts real servers; if it stops half-way (a failed check, an
 exception, Ctrl-C, the time limit) everything it started must still be
@@ -8,11 +10,9 @@ stopped, so every start registers its own clean-up before anything else runs.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,11 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devtools.local_servers import PROJECT_ROOT, run_command, stop_group
 from filamenta.environment import documented_variables
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-LOOPBACK = "127.0.0.1"
 
 
 SIGNALS = (signal.SIGALRM, signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
@@ -148,15 +147,7 @@ class Rehearsal:
         self, label: str, command: list[str], *, env: dict[str, str], timeout: float = 120
     ) -> subprocess.CompletedProcess:
         """Run a command to its end; its output goes to workdir/<label>.log."""
-        result = subprocess.run(  # noqa: S603 - our own command line
-            command,
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        result = run_command(command, env=env, timeout=timeout)
         (self.workdir / f"{label}.log").write_text(result.stdout + result.stderr)
         return result
 
@@ -164,49 +155,6 @@ class Rehearsal:
         self, label: str, *args: str, env: dict[str, str], timeout: float = 120
     ) -> subprocess.CompletedProcess:
         return self.run(label, [PYTHON, "manage.py", *args], env=env, timeout=timeout)
-
-
-def stop_group(process: subprocess.Popen, grace: float = 10) -> None:
-    """SIGTERM the process group we started, then SIGKILL what is left."""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
-
-
-def is_listening(port: int, host: str = LOOPBACK) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def wait_for_port(
-    port: int, *, timeout: float = 30, process: subprocess.Popen | None = None
-) -> bool:
-    """True once something accepts on the port; False if it never does or the process died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if is_listening(port):
-            return True
-        if process is not None and process.poll() is not None:
-            return False
-        time.sleep(0.1)
-    return False
 
 
 def clean_environment(**extra: str) -> dict[str, str]:

@@ -12,7 +12,9 @@ import shutil
 import subprocess
 from urllib.parse import urlsplit, urlunsplit
 
-from .harness import LOOPBACK, Rehearsal, free_port, is_listening, stop_group, wait_for_port
+from devtools.local_servers import LOOPBACK, RedisServer, is_listening
+
+from .harness import Rehearsal
 
 # Where the servers are; the same variables as the Makefile's test targets.
 POSTGRESQL_URL = os.environ.get("TEST_POSTGRESQL_URL", "postgres://root@127.0.0.1:5432/test")
@@ -29,7 +31,7 @@ def _reachable(rehearsal: Rehearsal, label: str, url: str, default_port: int) ->
     host, port = parts.hostname or LOOPBACK, parts.port or default_port
     return rehearsal.check(
         f"{label} answers at {host}:{port}",
-        is_listening(port, host),
+        is_listening(host, port, timeout=0.5),
         "start it (bash .ci/ensure-services) or set the URL variable",
     )
 
@@ -81,50 +83,40 @@ def mariadb_database(rehearsal: Rehearsal, name: str) -> str:
     return _with_database(MARIADB_URL, name)
 
 
-class PrivateRedis:
-    """A redis-server of our own on a free port, which a rehearsal may stop and start again.
+class PrivateRedis(RedisServer):
+    """devtools' private redis-server, started as one of the rehearsal's servers.
 
-    ``persist`` keeps its data on disk across a restart, as Debian's Redis
-    does: what comes back after an outage is what it held before, now stale.
+    Each start is a rehearsal check, logs to workdir/redis.log (redis-2.log after
+    a restart) and is stopped with the rest when the rehearsal ends, however it ends.
     """
 
     def __init__(self, rehearsal: Rehearsal, env: dict[str, str], *, persist: bool = False):
-        self.binary = shutil.which("redis-server", path=env.get("PATH"))
-        rehearsal.require(
-            "redis-server is installed", bool(self.binary), "apt-get install redis-server"
-        )
-        self.rehearsal, self.env, self.persist = rehearsal, env, persist
-        self.port = free_port()
-        self.data = rehearsal.workdir / "redis"
-        self.data.mkdir()
+        binary = shutil.which("redis-server", path=env.get("PATH"))
+        rehearsal.require("redis-server is installed", bool(binary), "apt-get install redis-server")
+        super().__init__(rehearsal.workdir / "redis", persist=persist, binary=binary)
+        self.rehearsal, self.env = rehearsal, env
         self.starts = 0
-        self.process: subprocess.Popen | None = None
         self.start()
 
     @property
-    def url(self) -> str:
-        return f"redis://{LOOPBACK}:{self.port}/0"
+    def label(self) -> str:
+        return "redis" if self.starts == 1 else f"redis-{self.starts}"
 
-    def start(self) -> None:
+    def start(self, *extra: str, timeout: float = 15) -> None:
+        """Start it (again: same port, same data); the rehearsal cannot go on without it."""
         self.starts += 1
-        label = "redis" if self.starts == 1 else f"redis-{self.starts}"
-        persistence = ["--appendonly", "yes"] if self.persist else ["--appendonly", "no"]
-        self.process = self.rehearsal.start(
-            label,
-            [self.binary, "--bind", LOOPBACK, "--port", str(self.port), "--save", "",
-             *persistence, "--dir", str(self.data)],
-            env=self.env,
-        )  # fmt: skip
+        try:
+            super().start(*extra, timeout=timeout)
+            up = True
+        except RuntimeError:
+            up = False
         self.rehearsal.require(
-            f"private Redis up on {LOOPBACK}:{self.port}",
-            wait_for_port(self.port, timeout=15, process=self.process),
-            self.rehearsal.log_tail(label),
+            f"private Redis up on {LOOPBACK}:{self.port}", up, self.rehearsal.log_tail(self.label)
         )
 
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_group(self.process)
-            self.process = None
+    def launch(self, command: list[str]) -> subprocess.Popen:
+        """Through Rehearsal.start, so that its log is kept and its stop deferred."""
+        return self.rehearsal.start(self.label, command, env=self.env)
 
 
 def private_redis(rehearsal: Rehearsal, env: dict[str, str]) -> str:

@@ -16,15 +16,13 @@ import shutil
 import ssl
 from pathlib import Path
 
+from devtools.local_servers import LOOPBACK, PROJECT_ROOT, free_port, wait_for_port
+
 from .harness import (
-    LOOPBACK,
-    PROJECT_ROOT,
     PYTHON,
     Rehearsal,
     clean_environment,
     ensure_debian_packages,
-    free_port,
-    wait_for_port,
     write_env_file,
 )
 from .services import postgresql_database, private_redis

@@ -80,7 +80,7 @@ def test_feed_and_sitemap_link_under_the_prefix(story):
 
 @MOUNTED
 def test_login_redirects_stay_under_the_prefix(mounted_client, make_user):
-    from tests.apps_support import PASSWORD
+    from tests.fixtures import PASSWORD
 
     make_user("sam")
 

@@ -5,7 +5,8 @@ import secrets
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, run_python
+from devtools.local_servers import run_python
+from tests.conftest import PROJECT_ROOT
 
 SHOW = (
     "import json, sys; import passenger_wsgi as p; from django.conf import settings as s; "

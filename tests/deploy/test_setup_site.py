@@ -4,7 +4,7 @@ import secrets
 import sqlite3
 import subprocess
 
-from tests.conftest import run_python
+from devtools.local_servers import run_python
 
 
 def run_setup(env: dict[str, str]) -> subprocess.CompletedProcess:

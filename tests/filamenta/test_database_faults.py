@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_python
+from devtools.local_servers import run_python
 
 # What a load balancer and a visitor see: for each path, the status, the
 # Retry-After header and how long the answer took. Client(raise_request_exception=False)

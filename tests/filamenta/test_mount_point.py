@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import run_python
+from devtools.local_servers import run_python
 
 SHOW = (
     "import json, importlib; m = importlib.import_module({module!r}); "

@@ -8,7 +8,7 @@ from apps.content.models import Article
 from apps.siteadmin.admin import AuditEntryAdmin
 from apps.siteadmin.audited import AuditedMixin, ServiceAuditedModelAdmin
 from apps.siteadmin.models import AuditEntry
-from tests.apps_support import PASSWORD
+from tests.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from apps.siteadmin.models import AuditEntry
-from tests.apps_support import PASSWORD
+from tests.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

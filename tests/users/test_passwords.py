@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from apps.siteadmin.models import AuditEntry
-from tests.apps_support import PASSWORD
+from tests.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 import apps.users.admin as user_admin
 from apps.siteadmin.models import AuditEntry
-from tests.apps_support import PASSWORD
+from tests.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.database, pytest.mark.django_db]
 

@@ -15,7 +15,7 @@ from apps.users.services import (
     users_create_many,
     users_delete,
 )
-from tests.apps_support import PASSWORD
+from tests.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.database, pytest.mark.django_db]
 

@@ -1,95 +1,34 @@
-"""Real services for the backend tests: a Redis of their own, a port that never answers."""
+"""Real services for the backend tests: a Redis of their own, and Sentinels watching it."""
 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.apps_support import isolated_caches, make_user  # noqa: F401 - fixtures
-from tests.services import is_listening, services_required
+from devtools.local_servers import LOOPBACK, RedisServer, expect_listening, free_port
+from tests.services import services_required
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A redis-server on its own port; data kept on disk (appendfsync always) across restarts,
-    so a restart brings back what was there before it died, as after a network cut."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.start_with([])
-
-    def start_with(self, extra: list[str]) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(self.directory),
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                *extra,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while not is_listening("127.0.0.1", self.port, timeout=0.2):
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError(f"redis-server did not start on port {self.port}")
-            time.sleep(0.05)
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+def _require_redis_server() -> None:
     if shutil.which("redis-server") is None:
         message = "redis-server is not installed (apt-get install redis-server)"
         if services_required():
             pytest.fail(message)
         pytest.skip(message)
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.kill()
 
 
 @pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A port that accepts connections (the kernel's backlog) and never answers."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(16)
-        yield sock.getsockname()[1]
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of the test's own; its data survives a kill, as after a network cut."""
+    _require_redis_server()
+    server = RedisServer(tmp_path, persist=True)
+    server.start()
+    yield server
+    server.kill()
 
 
 class SentinelServer:
@@ -117,9 +56,9 @@ class SentinelServer:
         self.config = self.directory / "sentinel.conf"
         lines = [
             f"port {self.port}",
-            "bind 127.0.0.1",
+            f"bind {LOOPBACK}",
             f"dir {self.directory}",
-            f"sentinel monitor {self.master} 127.0.0.1 {master_port} 1",
+            f"sentinel monitor {self.master} {LOOPBACK} {master_port} 1",
             f"sentinel down-after-milliseconds {self.master} {down_after_ms}",
             f"sentinel failover-timeout {self.master} 3000",
         ]
@@ -133,28 +72,16 @@ class SentinelServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while not is_listening("127.0.0.1", self.port, timeout=0.2):
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError(f"redis-server --sentinel did not start on port {self.port}")
-            time.sleep(0.05)
+        expect_listening(self.port, process=self.process, timeout=10)
 
     @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{LOOPBACK}:{self.port}"
 
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-
-
-def _require_redis_server() -> None:
-    if shutil.which("redis-server") is None:
-        message = "redis-server is not installed (apt-get install redis-server)"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT, run_python
+from devtools.local_servers import run_python
+from tests.conftest import PROJECT_ROOT
 
 
 def tier_env(clean_env: dict[str, str], tmp_path: Path, tier: str, redis_url: str = "") -> dict:

@@ -29,8 +29,7 @@ def test_json_shape(tier, clean_env, tmp_path, request):
         server = request.getfixturevalue("redis_server")
         redis_url = server.url.replace("redis://", "redis://:hunter2@")
         server.kill()  # a password Redis would refuse: restart it requiring one
-        server_args = ["--requirepass", "hunter2"]
-        server.start_with(server_args)
+        server.start("--requirepass", "hunter2")
     env = tier_env(clean_env, tmp_path, tier, redis_url)
     result = run_manage("backends", "--json", env=env)
     assert result.returncode == 0, result.stderr

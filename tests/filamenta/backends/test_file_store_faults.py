@@ -19,7 +19,7 @@ from django.test import Client, override_settings
 from apps.content.services import article_create, article_publish
 from filamenta.backends.file_store import FILE_STORES, file_store_forget
 from filamenta.backends.settings import backend_settings
-from tests.apps_support import PASSWORD
+from tests.fixtures import PASSWORD
 from tests.services import services_required
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from devtools.local_servers import free_port
 from tests.conftest import run_manage
-from tests.filamenta.backends.conftest import free_port
 
 REQUEST_HEALTHZ = (
     "from django.test import Client; r = Client().get('/healthz', HTTP_HOST='localhost'); "

@@ -9,10 +9,10 @@ import environ
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from devtools.local_servers import free_port
 from filamenta.backends.probe import probe
 from filamenta.backends.settings import backend_settings
 from tests.conftest import run_manage
-from tests.filamenta.backends.conftest import free_port
 
 
 def configured(tmp_path: Path, monkeypatch, **variables: str):

@@ -14,12 +14,12 @@ from django.core.cache import cache, caches
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
+from devtools.local_servers import RedisServer, free_port
 from filamenta.backends.breaker import circuit_breaker_state
 from filamenta.backends.probe import _probe
 from filamenta.backends.sentinel import RedisSentinel
 from filamenta.backends.settings import CACHED_DB, _redis_caches, redis_sentinel_from_env
 from tests.conftest import PROJECT_VARIABLES, run_manage
-from tests.filamenta.backends.conftest import RedisServer, free_port
 from tests.filamenta.backends.helpers import tier_env
 
 
@@ -114,8 +114,8 @@ def test_a_master_name_the_sentinels_do_not_know_is_not_found(sentinel, tmp_path
 @pytest.mark.redis
 def test_passwords_for_sentinel_and_master(tmp_path, start_sentinel, clean_env):
     """Production requires Redis: Sentinel satisfies it. No password is ever shown."""
-    master = RedisServer(tmp_path)
-    master.start_with(["--requirepass", "master-pw-1"])
+    master = RedisServer(tmp_path, persist=True)
+    master.start("--requirepass", "master-pw-1")
     try:
         guarded = start_sentinel(master.port, master_password="master-pw-1", password="snt-pw-2")
         target = sentinel_for(guarded, password="master-pw-1", sentinel_password="snt-pw-2")
@@ -215,11 +215,10 @@ def test_sessions_are_shared_between_processes_through_sentinel(
 def test_a_promoted_replica_takes_over(tmp_path, start_sentinel, caplog):
     """The master dies; the sentinel promotes the replica; the breaker lets the new master in."""
     caplog.set_level(logging.INFO, logger="filamenta.backends")
-    master = RedisServer(tmp_path)
+    master = RedisServer(tmp_path, persist=True)
     master.start()
-    (tmp_path / "replica").mkdir()
-    replica = RedisServer(tmp_path / "replica")
-    replica.start_with(["--replicaof", "127.0.0.1", str(master.port)])
+    replica = RedisServer(tmp_path / "replica", persist=True)
+    replica.start("--replicaof", "127.0.0.1", str(master.port))
     try:
         replica_client = redis.Redis(port=replica.port)
         wait_until(lambda: replica_client.info("replication")["master_link_status"] == "up")

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
+from devtools.local_servers import free_port
 from tests.conftest import run_manage
-from tests.filamenta.backends.conftest import free_port
 from tests.filamenta.backends.helpers import tier_env
 
 

@@ -11,8 +11,6 @@ every worker is on the redis tier, and the site is fresh once Redis is back.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,10 +21,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from devtools.local_servers import free_port, stop_group, wait_for_port
 from tests.conftest import PROJECT_ROOT, run_manage
-from tests.filamenta.backends.conftest import free_port
 from tests.filamenta.backends.helpers import tier_env
-from tests.services import is_listening
 
 SAVE_TITLE = (
     "from apps.content.models import Article; a = Article.objects.get(slug='outage-news'); "
@@ -54,24 +51,16 @@ class Gunicorn:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 60
-        while not is_listening("127.0.0.1", self.port, timeout=0.2):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"gunicorn did not start:\n{log.read_text()[-2000:]}")
-            time.sleep(0.1)
+        if not wait_for_port(self.port, process=self.process, timeout=60):
+            self.stop()
+            raise AssertionError(f"gunicorn did not start:\n{log.read_text()[-2000:]}")
 
     def get(self, path: str) -> requests.Response:
         # Generous: the machine may be busy; what matters is that it answers.
         return requests.get(f"http://127.0.0.1:{self.port}{path}", timeout=30)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_group(self.process, grace=20)
 
 
 @pytest.fixture

@@ -1,13 +1,20 @@
-"""Fixtures and helpers shared by the tests of the three apps (users, content, admin)."""
+"""The fixtures every test directory gets (registered by tests/conftest.py): people, caches, ports.
+
+One module, so that a newcomer finds every shared fixture in one file and no
+directory has to re-import them in a conftest of its own.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import caches
+
+from devtools import local_servers
 
 PASSWORD = "a-long-test-password-9"
 
@@ -16,10 +23,13 @@ PASSWORD = "a-long-test-password-9"
 def isolated_caches(settings: Any) -> None:
     """Each test starts with its own rate-limit counters and an empty page cache.
 
-    Counters get a fresh key prefix rather than a flush, so a shared store is
-    never emptied under another test run. The site cache is cleared only when
-    it is this process's own memory; cached results are versioned by the
-    ``cached`` decorator, whose versions start afresh with the test database.
+    For the whole suite, not only the apps' tests: a test that never touches a
+    cache pays one settings override, and one that does never sees another's
+    counters or pages.
+        Counters get a fresh key prefix rather than a flush, so a shared store is
+        never emptied under another test run. The site cache is cleared only when
+        it is this process's own memory; cached results are versioned by the
+        ``cached`` decorator, whose versions start afresh with the test database.
     """
     settings.RATELIMIT_CACHE_PREFIX = f"rl:test:{uuid.uuid4().hex}:"
     cache = caches["default"]
@@ -56,3 +66,10 @@ def author(make_user: Any):
 @pytest.fixture
 def administrator(make_user: Any):
     return make_user("ada", role="administrator", is_staff=True)
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections (the kernel's backlog) and never answers."""
+    with local_servers.silent_port() as port:
+        yield port
