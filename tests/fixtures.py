@@ -73,3 +73,18 @@ def silent_port() -> Iterator[int]:
     """A port that accepts connections (the kernel's backlog) and never answers."""
     with local_servers.silent_port() as port:
         yield port
+
+
+def article_form(**fields: Any) -> dict[str, str]:
+    """The admin's article add/change form as a browser posts it, with ``fields`` changed."""
+    return {
+        "title": "Hello",
+        "slug": "hello",
+        "kind": "article",
+        "body": "<p>Hi</p>",
+        "status": "draft",
+        "author": "",
+        "published_at_0": "",
+        "published_at_1": "",
+        **fields,
+    }

@@ -11,7 +11,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.siteadmin.models import AuditEntry
-from apps.siteadmin.services import history_change_message, history_record, model_changed_fields
+from apps.siteadmin.services import (
+    audited_delete,
+    audited_delete_many,
+    history_change_message,
+    history_record,
+    model_changed_fields,
+)
 from filamenta.caching import version_bump
 
 from .models import Article
@@ -132,21 +138,14 @@ def article_archive(*, article: Article, by: Any) -> Article:
     return article_update(article=article, by=by, status=Article.Status.ARCHIVED)
 
 
-@transaction.atomic
 def article_delete(*, article: Article, by: Any) -> None:
-    """Delete an item, recorded first: the history's LogEntry needs the row to name it."""
-    history_record(action=AuditEntry.Action.DELETED, actor=by, target=article)
-    article.delete()
+    """Delete an item, recorded in the history first."""
+    audited_delete(target=article, by=by)
 
 
-@transaction.atomic
 def articles_delete(*, articles: Iterable[Article], by: Any) -> int:
     """Delete several items (the admin's "delete selected"): each recorded, all or none."""
-    count = 0
-    for article in articles:
-        article_delete(article=article, by=by)
-        count += 1
-    return count
+    return audited_delete_many(targets=articles, by=by)
 
 
 @transaction.atomic

@@ -50,6 +50,23 @@ def history_record(
                  summary=summary)  # fmt: skip
 
 
+@transaction.atomic
+def audited_delete(*, target: models.Model, by: Any) -> None:
+    """Delete a row, recorded first: the history's LogEntry needs the row to name it."""
+    history_record(action=AuditEntry.Action.DELETED, actor=by, target=target)
+    target.delete()
+
+
+@transaction.atomic
+def audited_delete_many(*, targets: Iterable[models.Model], by: Any) -> int:
+    """Delete several rows (the admin's "delete selected"): each recorded, all or none."""
+    count = 0
+    for target in targets:
+        audited_delete(target=target, by=by)
+        count += 1
+    return count
+
+
 def history_record_log_entries(*, entries: Iterable[LogEntry], actor: Any) -> list[AuditEntry]:
     """Add the origin to what Django's admin has just written to LogEntry."""
     recorded = []

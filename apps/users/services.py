@@ -12,7 +12,13 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from apps.siteadmin.models import AuditEntry
-from apps.siteadmin.services import history_change_message, history_record, model_changed_fields
+from apps.siteadmin.services import (
+    audited_delete,
+    audited_delete_many,
+    history_change_message,
+    history_record,
+    model_changed_fields,
+)
 from filamenta.caching import version_bump
 
 BATCH = 500
@@ -126,21 +132,14 @@ def user_set_password(*, user: Any, by: Any, password: str | None) -> Any:
     return user
 
 
-@transaction.atomic
 def user_delete(*, user: Any, by: Any) -> None:
-    """Delete an account, recorded first: the history's LogEntry needs the row to name it."""
-    history_record(action=AuditEntry.Action.DELETED, actor=by, target=user)
-    user.delete()
+    """Delete an account, recorded in the history first."""
+    audited_delete(target=user, by=by)
 
 
-@transaction.atomic
 def users_delete(*, users: Iterable[Any], by: Any) -> int:
     """Delete several accounts (the admin's "delete selected"): each recorded, all or none."""
-    count = 0
-    for user in users:
-        user_delete(user=user, by=by)
-        count += 1
-    return count
+    return audited_delete_many(targets=users, by=by)
 
 
 @transaction.atomic

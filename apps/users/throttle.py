@@ -16,18 +16,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 
-# Defaults a site can override in settings; "10/15m" is ten per fifteen minutes.
-DEFAULT_RATES = {
-    "LOGIN_RATE_PER_IP": "30/15m",
-    "LOGIN_RATE_PER_ACCOUNT": "10/15m",
-    "PASSWORD_RESET_RATE_PER_IP": "10/h",
-    "PASSWORD_RESET_RATE_PER_ACCOUNT": "3/h",
-}
-
-
-def _rate(name: str) -> str:
-    return getattr(settings, name, DEFAULT_RATES[name])
-
 
 def _post_field(field: str):
     """A ratelimit key for an account: the submitted name, case-folded and trimmed."""
@@ -69,7 +57,8 @@ def throttle_check(*, request: HttpRequest, rules: tuple[Rule, ...]) -> int | No
             request,
             group=rule.group,
             key=rule.key,
-            rate=_rate(rule.rate_setting),
+            # settings/base.py always sets them (from LOGIN_RATE_PER_IP and the others).
+            rate=getattr(settings, rule.rate_setting),
             method="POST",
             increment=True,
         )

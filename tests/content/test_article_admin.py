@@ -7,22 +7,9 @@ from django.utils import timezone
 from apps.content.models import Article
 from apps.content.services import article_create, article_publish
 from apps.siteadmin.models import AuditEntry
+from tests.fixtures import article_form
 
 pytestmark = pytest.mark.django_db
-
-
-def article_form(**fields):
-    return {
-        "title": "Hello",
-        "slug": "hello",
-        "kind": "article",
-        "body": "<p>Hi</p>",
-        "status": "draft",
-        "author": "",
-        "published_at_0": "",
-        "published_at_1": "",
-        **fields,
-    }
 
 
 def recorded():

@@ -8,25 +8,11 @@ from apps.content.models import Article
 from apps.siteadmin.admin import AuditEntryAdmin
 from apps.siteadmin.audited import AuditedMixin, ServiceAuditedModelAdmin
 from apps.siteadmin.models import AuditEntry
-from tests.fixtures import PASSWORD
+from tests.fixtures import PASSWORD, article_form
 
 pytestmark = pytest.mark.django_db
 
 ORIGIN = {"REMOTE_ADDR": "203.0.113.7", "HTTP_USER_AGENT": "AuditTest/2.0"}
-
-
-def article_form(**fields):
-    return {
-        "title": "Hello",
-        "slug": "hello",
-        "kind": "article",
-        "body": "<p>Hi</p>",
-        "status": "draft",
-        "author": "",
-        "published_at_0": "",
-        "published_at_1": "",
-        **fields,
-    }
 
 
 def test_every_model_admin_records_its_changes():
