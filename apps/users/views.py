@@ -8,9 +8,10 @@ the audit history.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -21,7 +22,7 @@ from apps.siteadmin.selectors import site_settings_get
 from apps.siteadmin.services import history_record
 
 from .forms import ProfileForm
-from .services import user_update
+from .services import user_set_password, user_update
 from .throttle import (
     LOGIN_RULES,
     PASSWORD_RESET_RULES,
@@ -82,14 +83,20 @@ class PasswordResetView(Throttled, InvalidFormIs400, auth_views.PasswordResetVie
 
 class PasswordChangeView(InvalidFormIs400, auth_views.PasswordChangeView):
     def form_valid(self, form):
-        response = super().form_valid(form)
-        history_record(action=AuditEntry.Action.PASSWORD_CHANGED, actor=self.request.user,
-                       message="Password changed.")  # fmt: skip
-        return response
+        # Django's form.save() would write the user itself; the service records it once.
+        user_set_password(
+            user=form.user, by=self.request.user, password=form.cleaned_data["new_password1"]
+        )
+        update_session_auth_hash(self.request, form.user)  # stay signed in, as Django does
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(InvalidFormIs400, auth_views.PasswordResetConfirmView):
-    pass
+    def form_valid(self, form):
+        # As Django's, with the write through the service (post_reset_login is off).
+        user_set_password(user=form.user, by=form.user, password=form.cleaned_data["new_password1"])
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @login_required

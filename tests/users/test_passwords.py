@@ -26,7 +26,9 @@ def test_change_password(client, make_user):
     assert response["Location"] == "/accounts/password_change/done/"
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
-    assert AuditEntry.objects.filter(action=AuditEntry.Action.PASSWORD_CHANGED, actor=user).exists()
+    changed = AuditEntry.objects.filter(action=AuditEntry.Action.PASSWORD_CHANGED, actor=user)
+    assert changed.count() == 1  # one record of one act
+    assert client.get("/accounts/profile/").status_code == 200  # still signed in
 
 
 def test_change_password_with_a_wrong_old_one_is_400_with_the_error(client, make_user):
@@ -65,6 +67,9 @@ def test_reset_sends_a_link_that_sets_a_new_password(client, make_user):
     assert done.status_code == 302
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
+    # The new password is set through the service, which records it like any change.
+    changed = AuditEntry.objects.filter(action=AuditEntry.Action.PASSWORD_CHANGED, actor=user)
+    assert changed.count() == 1
 
 
 def test_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client):
