@@ -25,11 +25,11 @@ def isolated_caches(settings: Any) -> None:
 
     For the whole suite, not only the apps' tests: a test that never touches a
     cache pays one settings override, and one that does never sees another's
-    counters or pages.
-        Counters get a fresh key prefix rather than a flush, so a shared store is
-        never emptied under another test run. The site cache is cleared only when
-        it is this process's own memory; cached results are versioned by the
-        ``cached`` decorator, whose versions start afresh with the test database.
+    counters or pages. Counters get a fresh key prefix rather than a flush, so
+    a shared store is never emptied under another test run. The site cache is
+    cleared only when it is this process's own memory; cached results are
+    versioned by the ``cached`` decorator, whose versions start afresh with the
+    test database.
     """
     settings.RATELIMIT_CACHE_PREFIX = f"rl:test:{uuid.uuid4().hex}:"
     cache = caches["default"]
@@ -49,6 +49,19 @@ def make_user(django_user_model: Any):
         if role:
             user.groups.add(Group.objects.get(name=role))
         return user
+
+    return make
+
+
+@pytest.fixture
+def make_article(make_user: Any):
+    """make_article(title, *, published=True, author=None, **fields): through the services."""
+    from apps.content.services import article_create, article_publish
+
+    def make(title: str = "An article", *, published: bool = True, author: Any = None, **fields):
+        author = author or make_user(f"author-{uuid.uuid4().hex[:8]}", role="author")
+        article = article_create(title=title, author=author, **fields)
+        return article_publish(article=article, by=author) if published else article
 
     return make
 

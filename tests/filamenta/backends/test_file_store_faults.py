@@ -16,7 +16,6 @@ import environ
 import pytest
 from django.test import Client, override_settings
 
-from apps.content.services import article_create, article_publish
 from filamenta.backends.file_store import FILE_STORES, file_store_forget
 from filamenta.backends.settings import backend_settings
 from tests.fixtures import PASSWORD
@@ -116,11 +115,13 @@ def visit_everything(client: Client, slug: str, make_user) -> list[tuple[str, in
 
 
 @pytest.mark.parametrize("fault", ["read-only", "full", "damaged"])
-def test_a_sick_file_store_costs_misses_never_a_500(fault, file_tier, mounts, make_user):
+def test_a_sick_file_store_costs_misses_never_a_500(
+    fault, file_tier, mounts, make_user, make_article
+):
     cache_dir = file_tier(tmpfs=fault == "full")
     writer = make_user("writer")
     make_user("reader")
-    article = article_publish(article=article_create(title="Fault lines", author=writer), by=writer)
+    article = make_article("Fault lines", author=writer)
     client = Client()
     before = visit_everything(client, article.slug, make_user)
     assert not [s for s in before if s[1] >= 500], before
