@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from apps.siteadmin.audited import ServiceAuditedModelAdmin
 
 from .models import Article
+from .selectors import PUBLISH_PERMISSION, article_list_editable
 from .services import (
     ARTICLE_FIELDS,
     article_archive,
@@ -18,8 +19,6 @@ from .services import (
     article_update,
     articles_delete,
 )
-
-PUBLISH_PERMISSION = "content.publish_article"
 
 
 @admin.register(Article)
@@ -41,11 +40,8 @@ class ArticleAdmin(ServiceAuditedModelAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
-        queryset = super().get_queryset(request)
-        if request.user.has_perm(PUBLISH_PERMISSION):
-            return queryset
-        # Authors see and edit only what they wrote.
-        return queryset.filter(author=request.user)
+        # Authors see and edit only what they wrote; the draft preview follows the same rule.
+        return article_list_editable(user=request.user, articles=super().get_queryset(request))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -5,9 +5,15 @@ anything that could run script is removed at write time (nh3 wraps the Rust
 ``ammonia`` sanitiser): only the tags, attributes and URL schemes below
 survive. Sanitising on save, not on display, keeps every reader of the
 database (feed, sitemap, exports) safe without remembering to clean.
+
+nh3's ``url_schemes`` applies only to the attributes ammonia knows hold URLs
+(``href``, ``src``, and a few on tags we do not allow), not to ``cite``; so
+every URL attribute we keep also passes ``_drop_unsafe_urls``.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 import nh3
 
@@ -32,6 +38,9 @@ ALLOWED_ATTRIBUTES = {
 }
 # No javascript:, data: or vbscript: URLs, whatever the tag.
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# The attributes of ALLOWED_ATTRIBUTES whose value is a URL (on any tag, so
+# that one added to the allow-list later is checked without a second edit).
+URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 # Script and style content is dropped with its tag, not shown as text.
 DROPPED_WITH_CONTENT = frozenset({"script", "style", "template", "iframe", "object", "noscript"})
 
@@ -44,6 +53,24 @@ def sanitize_html(html: str) -> str:
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(ALLOWED_URL_SCHEMES),
+        attribute_filter=_drop_unsafe_urls,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+
+
+def _drop_unsafe_urls(tag: str, attribute: str, value: str) -> str | None:
+    """Keep a URL attribute only when it is relative or of an allowed scheme.
+
+    ``value`` arrives decoded (entities resolved by the HTML parser).
+    ``urlsplit`` finds the scheme the way browsers do (WHATWG): leading
+    control characters and spaces, and tabs and newlines anywhere, are
+    ignored, so ``java<TAB>script:`` is still ``javascript``.
+    """
+    if attribute not in URL_ATTRIBUTES:
+        return value
+    try:
+        scheme = urlsplit(value).scheme
+    except ValueError:  # e.g. an unclosed IPv6 bracket: no browser would follow it either
+        return None
+    return value if scheme in ("", *ALLOWED_URL_SCHEMES) else None

@@ -1,14 +1,18 @@
 """Reads for the public site, cached and invalidated whenever any article changes.
 
 The cached values are plain lists and model instances (never querysets), so
-a cache hit runs no query at all.
+a cache hit runs no query at all. What someone may edit (the admin's lists,
+the draft preview) depends on who asks and is never cached.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 
 from filamenta.caching import cached
 
@@ -16,6 +20,8 @@ from .models import Article
 
 PUBLIC_TIMEOUT = 300
 LISTED_KINDS = (Article.Kind.ARTICLE, Article.Kind.POST)
+CHANGE_PERMISSION = "content.change_article"
+PUBLISH_PERMISSION = "content.publish_article"
 
 
 @dataclass(frozen=True)
@@ -70,9 +76,27 @@ def article_get_public(*, slug: str) -> Article | None:
     return Article.objects.public().filter(slug=slug).select_related("author").first()
 
 
-def article_get_for_staff(*, slug: str) -> Article | None:
-    """Any item by slug, drafts included: uncached, for staff previews."""
-    return Article.objects.filter(slug=slug).select_related("author").first()
+def article_list_editable(
+    *, user: AbstractBaseUser | AnonymousUser, articles: QuerySet[Article] | None = None
+) -> QuerySet[Article]:
+    """The items ``user`` may edit: the one rule for the admin's lists and the draft preview.
+
+    Editing takes admin access and the change permission; then those who may
+    publish (editors, administrators) edit everything and authors only what
+    they wrote. ``articles`` narrows a queryset of the caller's (the admin's,
+    with its ordering); by default every item.
+    """
+    articles = Article.objects.all() if articles is None else articles
+    if not (user.is_active and user.is_staff and user.has_perm(CHANGE_PERMISSION)):
+        return articles.none()
+    if user.has_perm(PUBLISH_PERMISSION):
+        return articles
+    return articles.filter(author=user)
+
+
+def article_get_preview(*, slug: str, user: AbstractBaseUser | AnonymousUser) -> Article | None:
+    """Any item by slug, drafts included, if ``user`` may edit it: uncached, for previews."""
+    return article_list_editable(user=user).filter(slug=slug).select_related("author").first()
 
 
 @cached(timeout=PUBLIC_TIMEOUT, depends_on=("content.Article",))

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from apps.siteadmin.selectors import site_settings_get
 from filamenta.caching import cached_page
 
-from .selectors import article_get_for_staff, article_get_public, article_list_latest
+from .selectors import article_get_preview, article_get_public, article_list_latest
 from .selectors import article_list_page as select_page
 
 # Every public page shows articles, their authors and the site settings.
@@ -37,12 +37,14 @@ def article_list(request: HttpRequest) -> HttpResponse:
 @cached_page(timeout=PAGE_TIMEOUT, depends_on=PAGE_DEPENDS_ON)
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = article_get_public(slug=slug)
-    if article is None and request.user.is_staff:
-        article = article_get_for_staff(slug=slug)
+    if article is None and request.user.is_authenticated:
+        # A draft is previewed by those who may edit it; to everyone else it does not exist.
+        article = article_get_preview(slug=slug, user=request.user)
     if article is None:
         raise Http404("No article at this address.")
     response = render(request, "content/article_detail.html", {"article": article})
     if not article.is_public:
-        # A draft preview must never land in a shared cache.
+        # A draft preview must never land in a shared cache, ours (cached_page
+        # stores no private response) or one in front.
         response["Cache-Control"] = "private, no-store"
     return response

@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
+from .admin_input import CheckedInputMixin
 from .audited import AuditedMixin, ServiceAuditedModelAdmin
 from .models import AuditEntry, SiteSettings
 from .selectors import site_settings_get
@@ -16,7 +17,7 @@ from .services import site_settings_update
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(CheckedInputMixin, admin.ModelAdmin):
     """History is evidence: it can be read and filtered, never written from here."""
 
     list_display = ("created_at", "action", "actor_display", "summary", "ip", "target_type")

@@ -10,7 +10,8 @@ are bulk-inserted, which no ``post_save`` signal would see. Two cases:
   published is "published", whichever way in). The hooks write nothing, or
   every act would be recorded twice.
 
-Every ModelAdmin of the site derives from one of them (a test checks the registry).
+Every ModelAdmin of the site derives from one of them (a test checks the
+registry), and so checks crafted input (``admin_input.CheckedInputMixin``).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from .admin_input import CheckedInputMixin
 from .services import history_record_log_entries
 
 
-class AuditedMixin:
+class AuditedMixin(CheckedInputMixin):
     def log_addition(self, request: HttpRequest, obj, message):
         entry = super().log_addition(request, obj, message)
         history_record_log_entries(entries=[entry], actor=request.user)
@@ -44,7 +46,7 @@ class AuditedModelAdmin(AuditedMixin, admin.ModelAdmin):
     pass
 
 
-class ServiceAuditedModelAdmin(admin.ModelAdmin):
+class ServiceAuditedModelAdmin(CheckedInputMixin, admin.ModelAdmin):
     """For models whose ``save_model``/``delete_model``/``delete_queryset`` call services.
 
     The services write the ``LogEntry`` (so the object's History page keeps
