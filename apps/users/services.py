@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from apps.siteadmin.models import AuditEntry
@@ -34,6 +35,22 @@ ACCOUNT_FIELDS = frozenset(
 ADMIN_FIELDS = PROFILE_FIELDS | ACCOUNT_FIELDS | RELATIONS
 
 
+def _require_superuser_rights(*, by: Any, user: Any, grants_superuser: bool = False) -> None:
+    """Refuse a non-superuser who grants superuser status or acts on a superuser's account.
+
+    Superuser status is every permission at once, beyond any role: an
+    administrator who could grant it, or set a superuser's password (and sign
+    in as them), would be one in all but name. ``by`` None is the set-up
+    script or a shell: whoever runs those owns the server already.
+    """
+    if by is None or by.is_superuser:
+        return
+    if grants_superuser:
+        raise PermissionDenied("Only a superuser may grant or revoke superuser status.")
+    if user is not None and user.is_superuser:
+        raise PermissionDenied("Only a superuser may change a superuser's account.")
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -49,6 +66,7 @@ def user_create(
     for the set-up script's administrator.
     """
     User = get_user_model()
+    _require_superuser_rights(by=by, user=None, grants_superuser=bool(fields.get("is_superuser")))
     user = User(username=username, email=User.objects.normalize_email(email), **fields)
     user.set_password(password)  # None makes the password unusable
     user.full_clean()
@@ -97,6 +115,7 @@ def _user_change(*, user: Any, by: Any, fields: dict[str, Any]) -> Any:
     stored = User.objects.select_for_update().get(pk=user.pk)
     columns = {name: value for name, value in fields.items() if name not in RELATIONS}
     changed = set(model_changed_fields(instance=user, stored=stored, fields=columns))
+    _require_superuser_rights(by=by, user=stored, grants_superuser="is_superuser" in changed)
     for name in RELATIONS & set(fields):
         now = set(getattr(stored, name).values_list("pk", flat=True))
         if now != {related.pk for related in fields[name]}:
@@ -125,6 +144,7 @@ def user_set_password(*, user: Any, by: Any, password: str | None) -> Any:
     validators against the user). Changes ``user`` itself, so the caller can
     keep its own session with ``update_session_auth_hash`` when it is theirs.
     """
+    _require_superuser_rights(by=by, user=user)
     user.set_password(password)
     user.save(update_fields=["password"])
     said = "Password-based authentication disabled." if password is None else "Password changed."
@@ -134,11 +154,15 @@ def user_set_password(*, user: Any, by: Any, password: str | None) -> Any:
 
 def user_delete(*, user: Any, by: Any) -> None:
     """Delete an account, recorded in the history first."""
+    _require_superuser_rights(by=by, user=user)
     audited_delete(target=user, by=by)
 
 
 def users_delete(*, users: Iterable[Any], by: Any) -> int:
     """Delete several accounts (the admin's "delete selected"): each recorded, all or none."""
+    users = list(users)
+    for user in users:
+        _require_superuser_rights(by=by, user=user)
     return audited_delete_many(targets=users, by=by)
 
 
