@@ -170,6 +170,9 @@ if APPLICATION_ROOT != "/":
 # ------------------------------------------------------------------------------
 # EMAIL_URL (smtp+tls://user:pass@host:587, filemail:///folder, consolemail://);
 # unset prints mail to the console. See apps/users/settings_from_env.py.
+# Account mail leaves from one background thread per process (apps/users/outbox.py):
+# a mail server that never answers must not hold it, or a process's exit, for ever.
+EMAIL_TIMEOUT = 20
 globals().update(email_settings_from_env(env))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 

@@ -7,12 +7,14 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from apps.siteadmin.models import AuditEntry
+from apps.siteadmin.selectors import site_settings_get
 from apps.siteadmin.services import (
     audited_delete,
     audited_delete_many,
@@ -209,3 +211,22 @@ def users_create_many(
     )
     transaction.on_commit(functools.partial(version_bump, name=User._meta.label_lower))
     return len(users)
+
+
+def password_reset_send(*, email: str, domain: str, use_https: bool) -> None:
+    """Mail a reset link to each active account with ``email`` that has a password.
+
+    An address with no account gets nothing, and the caller cannot tell:
+    this runs after the answer, in the mail thread (``outbox.mail_after_commit``),
+    so the lookup and the mail cost the request nothing. Django's reset form
+    picks the accounts (case-insensitive address, active, usable password)
+    and builds the link; ``domain`` is the host the request was made to.
+    """
+    form = PasswordResetForm({"email": email})
+    if not form.is_valid():
+        return
+    form.save(
+        domain_override=domain,
+        use_https=use_https,
+        extra_email_context={"site_name": site_settings_get().site_name},
+    )
