@@ -118,7 +118,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST":
         if form.is_valid():
-            user_update(user=request.user, by=request.user, **form.cleaned_data)
+            user_update(user=request.user, by=request.user, **form.profile_changes())
             messages.success(request, "Your profile is saved.")
             return redirect("users:profile")
         return render(request, "users/profile.html", {"form": form}, status=400)
