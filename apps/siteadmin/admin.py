@@ -21,9 +21,9 @@ class AuditEntryAdmin(CheckedInputMixin, admin.ModelAdmin):
     """History is evidence: it can be read and filtered, never written from here."""
 
     list_display = ("created_at", "action", "actor_display", "summary", "ip", "target_type")
-    list_filter = ("action", "created_at", "log_entry__content_type")
+    list_filter = ("action", "created_at", "content_type")
     search_fields = ("actor_name", "summary", "ip", "user_agent")
-    list_select_related = ("actor", "log_entry", "log_entry__content_type")
+    list_select_related = ("actor", "content_type")
     date_hierarchy = "created_at"
     list_per_page = 100
     fields = (
@@ -42,17 +42,16 @@ class AuditEntryAdmin(CheckedInputMixin, admin.ModelAdmin):
     def actor_display(self, entry: AuditEntry) -> str:
         return entry.actor_name or "—"
 
-    @admin.display(description="type", ordering="log_entry__content_type")
+    @admin.display(description="type", ordering="content_type")
     def target_type(self, entry: AuditEntry) -> str:
-        if entry.log_entry and entry.log_entry.content_type_id:
-            return entry.log_entry.content_type.name
-        return ""
+        return entry.content_type.name if entry.content_type_id else ""
 
     @admin.display(description="object")
     def change_link(self, entry: AuditEntry) -> str:
-        if entry.log_entry is None:
+        # The entry's own copy: the object, or the person who acted, may be gone.
+        if not entry.content_type_id:
             return "—"
-        return entry.log_entry.object_repr
+        return f"{entry.object_repr} (id {entry.object_id})"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,16 +1,19 @@
 """Audit history and site settings.
 
-Django's ``LogEntry`` already records what was added, changed or deleted in
-the admin, and its object history pages read it. ``AuditEntry`` builds on it:
-for admin changes it points at the ``LogEntry`` and keeps only what Django
-does not (from which IP and browser); for what ``LogEntry`` cannot hold —
-sign-ins, failed sign-ins with no user, sign-outs — it stands alone.
+``AuditEntry`` is the record: who (and their name at the time), what, on
+which object, from which IP and browser. It holds the object itself
+(content type, id, name) because Django's ``LogEntry``, which the services
+still write beside it, is deleted with the person who acted
+(``LogEntry.user`` cascades): every object's History page reads the history
+entries instead (``apps/siteadmin/history.py``), so deleting a person takes
+nothing away from it. Sign-ins, failed sign-ins and sign-outs have no object.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -51,6 +54,15 @@ class AuditEntry(models.Model):
         help_text="Django's record of the change: object, content type and message.",
     )
     summary = models.CharField(max_length=300, blank=True)
+    # The object acted on, as LogEntry holds it, but kept whoever is deleted.
+    # PROTECT: removing a stale content type must not quietly cut history off it.
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.CharField(max_length=255, blank=True)
+    object_repr = models.CharField("object", max_length=200, blank=True)
+    # The act in the words of the object's History page ("Changed Title.").
+    message = models.TextField(blank=True)
 
     class Meta:
         verbose_name = "history entry"
@@ -60,6 +72,7 @@ class AuditEntry(models.Model):
             models.Index(fields=["action", "-created_at"], name="audit_action_created"),
             models.Index(fields=["actor", "-created_at"], name="audit_actor_created"),
             models.Index(fields=["ip", "-created_at"], name="audit_ip_created"),
+            models.Index(fields=["content_type", "object_id"], name="audit_object"),
         ]
 
     def __str__(self) -> str:

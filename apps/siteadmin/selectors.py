@@ -1,4 +1,4 @@
-"""Reads for the site settings and the operations page."""
+"""Reads for the site settings, the objects' history and the operations page."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from typing import Any
 
 import django
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, models
 
 from filamenta.caching import cached
 
-from .models import SiteSettings
+from .models import AuditEntry, SiteSettings
 
 
 @cached(timeout=3600, depends_on=("siteadmin.SiteSettings",))
@@ -26,6 +27,21 @@ def site_settings_get() -> SiteSettings:
     ``site_settings_update`` stores them.
     """
     return SiteSettings.objects.filter(pk=1).first() or SiteSettings(pk=1)
+
+
+def history_of_object(*, model: type[models.Model], object_id: str) -> models.QuerySet[AuditEntry]:
+    """What was done to one object, oldest first: its History page.
+
+    From the history entries, which keep the object and the actor's name
+    whoever is deleted; keyed as LogEntry keys it (the model's own content
+    type, proxies included, and the primary key as text).
+    """
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    return (
+        AuditEntry.objects.filter(content_type=content_type, object_id=str(object_id))
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
 
 
 def operations_overview() -> dict[str, Any]:

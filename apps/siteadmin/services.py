@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils.text import capfirst, get_text_list
 
@@ -27,9 +28,12 @@ def history_record(
     target: models.Model | None = None,
     message: str = "",
 ) -> AuditEntry:
-    """Record one event; with a target, also in Django's LogEntry (the object's History).
+    """Record one event; with a target, on that object's History page too.
 
-    The IP address and user agent come from the request being served, if any.
+    The entry holds the object itself, so the page keeps it whoever is
+    deleted later; Django's LogEntry is written beside it (when someone
+    acted) for what else reads it, such as the admin's "Recent actions". The
+    IP address and user agent come from the request being served, if any.
     """
     log_entry = None
     if target is not None and actor is not None and actor.pk is not None:
@@ -44,10 +48,15 @@ def history_record(
             single_object=True,
         )
     summary = message
+    about: dict[str, Any] = {}
     if target is not None:
         summary = f"{target._meta.verbose_name} “{target}”" + (f": {message}" if message else "")
+        # As LogEntry and the admin's history_view name it: the proxy's own type.
+        content_type = ContentType.objects.get_for_model(target, for_concrete_model=False)
+        about = {"content_type_id": content_type.pk, "object_id": str(target.pk),
+                 "object_repr": str(target), "message": message}  # fmt: skip
     return _save(action=action, actor=actor, actor_name=actor_name, log_entry=log_entry,
-                 summary=summary)  # fmt: skip
+                 summary=summary, **about)  # fmt: skip
 
 
 @transaction.atomic
@@ -68,7 +77,7 @@ def audited_delete_many(*, targets: Iterable[models.Model], by: Any) -> int:
 
 
 def history_record_log_entries(*, entries: Iterable[LogEntry], actor: Any) -> list[AuditEntry]:
-    """Add the origin to what Django's admin has just written to LogEntry."""
+    """Record what Django's admin has just written to LogEntry, with its object and origin."""
     recorded = []
     for entry in entries:
         action = ACTION_BY_FLAG.get(entry.action_flag, AuditEntry.Action.CHANGED)
@@ -84,13 +93,26 @@ def history_record_log_entries(*, entries: Iterable[LogEntry], actor: Any) -> li
                 actor=actor,
                 log_entry=entry if entry.pk else None,
                 summary=summary,
+                content_type_id=entry.content_type_id,
+                object_id=entry.object_id or "",
+                object_repr=entry.object_repr,
+                message=message,
             )
         )
     return recorded
 
 
 def _save(
-    *, action: str, actor: Any, log_entry: LogEntry | None, summary: str, actor_name: str = ""
+    *,
+    action: str,
+    actor: Any,
+    log_entry: LogEntry | None,
+    summary: str,
+    actor_name: str = "",
+    content_type_id: int | None = None,
+    object_id: str = "",
+    object_repr: str = "",
+    message: str = "",
 ) -> AuditEntry:
     origin = current_origin()
     authenticated = actor is not None and actor.pk is not None
@@ -102,6 +124,10 @@ def _save(
         user_agent=origin.user_agent,
         log_entry=log_entry,
         summary=summary[:300],
+        content_type_id=content_type_id,
+        object_id=object_id[:255],
+        object_repr=object_repr[:200],
+        message=message,
     )
 
 

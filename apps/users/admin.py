@@ -56,6 +56,22 @@ class UserAdmin(ServiceAuditedModelAdmin, DjangoUserAdmin):
     search_fields = ("username", "email", "display_name", "first_name", "last_name")
     change_password_form = ServicePasswordChangeForm
 
+    # Superuser status and superusers' accounts are for superusers alone; the
+    # services refuse the same, whichever way in (user_update_by_admin & co.).
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly if request.user.is_superuser else (*readonly, "is_superuser")
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return super().has_change_permission(request, obj) and self._may_act_on(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._may_act_on(request, obj)
+
+    @staticmethod
+    def _may_act_on(request: HttpRequest, obj: User | None) -> bool:
+        return obj is None or not obj.is_superuser or request.user.is_superuser
+
     def save_form(self, request: HttpRequest, form, change: bool) -> User:
         # The form has already copied its values onto its instance while
         # validating; its save(commit=False) would only hash the new password

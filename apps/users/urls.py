@@ -1,44 +1,59 @@
+"""The account pages, each sent with ``Cache-Control: no-store`` (``never_cache``).
+
+They show someone's address, a sign-in or reset form with its CSRF token, or a
+message meant for one person at one moment: a shared computer's back button
+or disk cache must not hand them to the next person. Django marks only some
+of its auth views so (login, logout, the reset link); here every page is.
+"""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.views.decorators.cache import never_cache
 
 from . import views
 
 app_name = "users"
 
 urlpatterns = [
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", never_cache(views.LoginView.as_view()), name="login"),
+    path("logout/", never_cache(auth_views.LogoutView.as_view()), name="logout"),
     path(
         "password_change/",
-        views.PasswordChangeView.as_view(success_url=reverse_lazy("users:password_change_done")),
+        never_cache(
+            views.PasswordChangeView.as_view(success_url=reverse_lazy("users:password_change_done"))
+        ),
         name="password_change",
     ),
     path(
         "password_change/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
+        never_cache(auth_views.PasswordChangeDoneView.as_view()),
         name="password_change_done",
     ),
     path(
         "password_reset/",
-        views.PasswordResetView.as_view(success_url=reverse_lazy("users:password_reset_done")),
+        never_cache(
+            views.PasswordResetView.as_view(success_url=reverse_lazy("users:password_reset_done"))
+        ),
         name="password_reset",
     ),
     path(
         "password_reset/done/",
-        auth_views.PasswordResetDoneView.as_view(),
+        never_cache(auth_views.PasswordResetDoneView.as_view()),
         name="password_reset_done",
     ),
     path(
         "reset/<uidb64>/<token>/",
-        views.PasswordResetConfirmView.as_view(
-            success_url=reverse_lazy("users:password_reset_complete")
+        never_cache(
+            views.PasswordResetConfirmView.as_view(
+                success_url=reverse_lazy("users:password_reset_complete")
+            )
         ),
         name="password_reset_confirm",
     ),
     path(
         "reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
+        never_cache(auth_views.PasswordResetCompleteView.as_view()),
         name="password_reset_complete",
     ),
-    path("profile/", views.profile, name="profile"),
+    path("profile/", never_cache(views.profile), name="profile"),
 ]

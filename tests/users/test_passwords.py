@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 
 from apps.siteadmin.models import AuditEntry
+from apps.users.outbox import mail_queue_join
 from tests.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -50,10 +51,14 @@ def test_change_password_needs_a_signed_in_user(client):
     assert response["Location"] == "/accounts/login/?next=/accounts/password_change/"
 
 
+# The reset mail is looked up and sent by a background thread after the commit
+# (tests/users/test_password_reset_in_background.py): it must see committed rows.
+@pytest.mark.django_db(transaction=True)
 def test_reset_sends_a_link_that_sets_a_new_password(client, make_user):
     user = make_user("sam", email="sam@example.com")
 
     response = client.post("/accounts/password_reset/", {"email": "sam@example.com"})
+    mail_queue_join(timeout=30)
 
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -72,8 +77,10 @@ def test_reset_sends_a_link_that_sets_a_new_password(client, make_user):
     assert changed.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
 def test_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client):
     response = client.post("/accounts/password_reset/", {"email": "nobody@example.com"})
+    mail_queue_join(timeout=30)
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/password_reset/done/"
@@ -94,16 +101,20 @@ def test_a_bad_reset_link_says_so(client):
     assert "This link has expired" in response.content.decode()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_reset_requests_are_limited_per_account(client, make_user, settings):
     settings.PASSWORD_RESET_RATE_PER_ACCOUNT = "2/h"
     make_user("sam", email="sam@example.com")
 
-    statuses = [
-        client.post(
+    statuses = []
+    for n in range(1, 5):
+        response = client.post(
             "/accounts/password_reset/", {"email": "SAM@example.com"}, REMOTE_ADDR=f"192.0.2.{n}"
-        ).status_code
-        for n in range(1, 5)
-    ]
+        )
+        statuses.append(response.status_code)
+        # The test database is SQLite in memory, which locks tables instead of
+        # waiting (a file in WAL mode, as deployed, waits): one at a time.
+        mail_queue_join(timeout=30)
 
     assert statuses == [302, 302, 429, 429]
     assert len(mail.outbox) == 2

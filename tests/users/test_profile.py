@@ -3,6 +3,7 @@
 import pytest
 
 from apps.siteadmin.models import AuditEntry
+from tests.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def test_profile_saves_the_display_name(client, make_user):
 
     response = client.post(
         "/accounts/profile/",
-        {"display_name": "Sam Q.", "first_name": "", "last_name": "", "email": "s@example.com"},
+        {"display_name": "Sam Q.", "first_name": "", "last_name": "", "email": "sam@example.com"},
     )
 
     assert response.status_code == 302
@@ -84,8 +85,9 @@ def test_saving_the_profile_goes_through_the_service_and_is_recorded(client, mak
 
     client.post(
         "/accounts/profile/",
-        {"display_name": "Sam Q.", "first_name": "Sam", "last_name": "", "email": "s@example.com"},
-    )
+        {"display_name": "Sam Q.", "first_name": "Sam", "last_name": "", "email": "s@example.com",
+         "current_password": PASSWORD},
+    )  # fmt: skip
 
     entry = AuditEntry.objects.get(action=AuditEntry.Action.CHANGED)
     assert entry.actor == user

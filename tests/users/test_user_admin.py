@@ -164,11 +164,13 @@ def test_changing_flags_roles_and_permissions_is_one_change_naming_them(
     assert message in history_page(signed_in, sam)
 
 
-def test_taking_roles_and_flags_away(signed_in, make_user):
+def test_taking_roles_and_flags_away(client, make_user):
+    # Superuser status is a superuser's to take (tests/users/test_superuser_rights.py).
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
     user = make_user("pat", role="editor", is_staff=True, is_superuser=True)
     AuditEntry.objects.all().delete()
 
-    signed_in.post(
+    client.post(
         f"{USERS}{user.pk}/change/",
         change_form(user, is_staff=False, is_superuser=False, is_active=False, groups=[]),
     )

@@ -20,9 +20,10 @@ from tests.fixtures import PASSWORD
 pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 
-def test_create_with_a_password_and_flags(administrator):
+def test_create_with_a_password_and_flags(make_user):
+    root = make_user("root", is_superuser=True)
     user = user_create(username="owner", email="Owner@EXAMPLE.com", password=PASSWORD,
-                       is_staff=True, is_superuser=True, by=administrator)  # fmt: skip
+                       is_staff=True, is_superuser=True, by=root)  # fmt: skip
 
     assert user.check_password(PASSWORD)
     assert (user.is_staff, user.is_superuser) == (True, True)
