@@ -15,11 +15,14 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 from filamenta.environment import env, read_env_file, whole_number  # noqa: E402
+from filamenta.file_modes import restrict_file_modes  # noqa: E402
 from filamenta.proxies import trusted_proxies  # noqa: E402
 
 # gunicorn reads this file before Django starts: .env must be read here too
-# for GUNICORN_* values kept there.
+# for GUNICORN_* values kept there. The master's umask and instance/'s modes
+# too: each worker also sets them as it imports filamenta.wsgi.
 read_env_file()
+restrict_file_modes()
 
 
 def _count(name: str, default: int) -> int:
