@@ -149,6 +149,10 @@ def outside_the_container(
         mapped["REDIS_URL"],
     )
     mapped["REDIS_URL"] = redis_url
+    # The image's WORKDIR, 0755 (the Dockerfile's WORKDIR /app): the site's
+    # private umask must not be what creates it, or nginx could not reach
+    # the static volume below it.
+    (r.workdir / "app").mkdir(mode=0o755, exist_ok=True)
     for name in ("STATIC_ROOT", "MEDIA_ROOT"):
         mapped[name] = str(r.workdir / "app" / Path(mapped[name]).relative_to("/app"))
     mapped["INSTANCE_DIR"] = str(r.workdir / "app" / "instance")
