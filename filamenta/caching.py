@@ -36,7 +36,9 @@ from django.core.cache import caches
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port
 from django.utils.cache import patch_vary_headers
+from django.utils.http import is_same_domain
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -153,8 +155,10 @@ def cached_page(
     session cookie are served or stored: a signed-in reader (staff seeing
     drafts, a flash message) always gets a fresh render. Only a 200 that sets
     no cookie and is not ``Cache-Control: private`` is stored. The key holds the
-    scheme, host, mount point and path, plus only the ``query`` parameters the
-    view reads, so made-up query strings cannot fill the cache.
+    scheme, the ALLOWED_HOSTS entry the host matched (:func:`canonical_host`),
+    the mount point and path, plus only the ``query`` parameters the view
+    reads, so neither made-up query strings nor made-up Host ports and
+    spellings can fill the cache.
 
     Invalidation is the same as ``@cached``: one version per ``depends_on``
     model, read in one round trip beside the page. The undecorated view stays
@@ -177,7 +181,7 @@ def cached_page(
             if request.method not in ("GET", "HEAD") or personal_cookies & request.COOKIES.keys():
                 return view(request, *args, **kwargs)
             chosen = [(p, request.GET.getlist(p)) for p in params if p in request.GET]
-            raw = f"{request.scheme}://{request.get_host()}{request.path}|{chosen!r}"
+            raw = f"{request.scheme}://{canonical_host(request)}{request.path}|{chosen!r}"
             key = f"page:{name[-120:]}:{hashlib.sha256(raw.encode()).hexdigest()}"
             versions = versions_get(names=version_names)
             store = caches[VALUES_ALIAS]
@@ -205,6 +209,31 @@ def cached_page(
         return wrapper
 
     return decorate
+
+
+def canonical_host(request: HttpRequest) -> str:
+    """The ALLOWED_HOSTS entry this request's host matched: what the page cache keys on.
+
+    ``get_host()`` is the client's own text: any port (``127.0.0.1:1``, ``:2``,
+    ...), a trailing dot or capitals pass ALLOWED_HOSTS, and with a pattern
+    such as ``.example.com`` or ``*`` so does any made-up name. Keying on the
+    entry they matched gives one copy per configured host, whatever was sent.
+    The pages kept whole build no absolute URL from the host, so hosts that
+    share an entry can share a copy.
+    """
+    domain, _port = split_domain_port(request.get_host())
+    for pattern in _allowed_hosts():
+        if pattern == "*" or is_same_domain(domain, pattern):
+            return pattern
+    return domain  # unreachable after get_host(); the normalised name, never the port
+
+
+def _allowed_hosts() -> list[str]:
+    """ALLOWED_HOSTS as ``HttpRequest.get_host`` applies it (DEBUG's local defaults too)."""
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        return [".localhost", "127.0.0.1", "[::1]"]
+    return [host.lower() for host in allowed]
 
 
 def _storable(response: HttpResponse) -> bool:

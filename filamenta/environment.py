@@ -89,8 +89,15 @@ def settings_module_for(environ_: os._Environ[str] | dict[str, str]) -> str:
 
 
 def configure() -> str:
-    """Read ``.env`` and set DJANGO_SETTINGS_MODULE; return the module chosen."""
+    """Read ``.env``, make what this process writes private, set DJANGO_SETTINGS_MODULE.
+
+    Returns the module chosen. The file modes come before any settings module
+    runs: settings create instance/logs/ and the log file as they load.
+    """
+    from filamenta.file_modes import restrict_file_modes
+
     read_env_file()
+    restrict_file_modes()
     module = settings_module_for(os.environ)
     os.environ["DJANGO_SETTINGS_MODULE"] = module
     return module

@@ -45,8 +45,9 @@ if not SECURE_SSL_REDIRECT:
 # STATIC FILES
 # https://whitenoise.readthedocs.io/en/stable/django.html
 # ------------------------------------------------------------------------------
-# Hashed names let browsers cache assets for a year; collectstatic builds them.
+# Hashed names let browsers cache assets for a year; collectstatic builds them,
+# world-readable for nginx despite the private umask (filamenta/file_modes.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "filamenta.static_storage.PublicStaticFilesStorage"},
 }

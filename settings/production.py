@@ -7,7 +7,7 @@ local to one server that the others could see, so Redis is required.
 
 from filamenta.backends.settings import backend_settings
 from filamenta.pooling import database_pool
-from filamenta.proxies import XFF_MIDDLEWARE, trusted_proxy_depth
+from filamenta.proxies import XFF_MIDDLEWARE, trusted_proxies, trusted_proxy_depth
 
 from .hardened import *  # noqa: F403
 from .hardened import DATABASES, INSTANCE_DIR, MIDDLEWARE, env
@@ -23,6 +23,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # are trusted in X-Forwarded-For.
 MIDDLEWARE = [XFF_MIDDLEWARE, *MIDDLEWARE]
 XFF_TRUSTED_PROXY_DEPTH = trusted_proxy_depth()
+# ...and only from these addresses (default loopback); anyone else is the client.
+TRUSTED_PROXIES = trusted_proxies()
 
 # DATABASE POOL
 # https://docs.djangoproject.com/en/5.2/ref/databases/#postgresql-connection-pool

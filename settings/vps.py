@@ -5,7 +5,7 @@ forwarding X-Forwarded-Proto. What it lacks: nothing the site needs.
 """
 
 from filamenta.backends.settings import backend_settings
-from filamenta.proxies import XFF_MIDDLEWARE
+from filamenta.proxies import XFF_MIDDLEWARE, trusted_proxies
 
 from .hardened import *  # noqa: F403
 from .hardened import INSTANCE_DIR, MIDDLEWARE, env
@@ -22,6 +22,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # history count people; only the hop we run is trusted in X-Forwarded-For.
 MIDDLEWARE = [XFF_MIDDLEWARE, *MIDDLEWARE]
 XFF_TRUSTED_PROXY_DEPTH = 1
+# ...and only from these addresses (default loopback); anyone else is the client.
+TRUSTED_PROXIES = trusted_proxies()
 
 # CACHES, SESSIONS AND RATE LIMITS (filamenta/backends/settings.py, README)
 # ------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 # Arguments, if any, are run instead of gunicorn (`docker compose run web sh`).
 # `make rehearse-docker` runs this script outside a container against real services.
 set -eu
+# What the site writes on the instance volume is its own (filamenta/file_modes.py).
+umask 077
 cd "$(dirname "$0")/../.."
 
 python deploy/docker/wait_for_database.py

@@ -32,6 +32,7 @@ from .harness import (
 )
 from .services import MARIADB_URL, mariadb_database
 from .site import (
+    Admin,
     admin_login,
     backends_report,
     bad_login,
@@ -285,6 +286,7 @@ def rehearse(r: Rehearsal) -> None:
         signed_in.status == 302 and signed_in.header("Location") == f"{PREFIX}/admin/",
         f"{signed_in.status} Location={signed_in.header('Location')!r}",
     )
+    client_address_under_passenger(r, base, admin, manage_env)
     session_cookie = next((c for c in staff.set_cookie_lines if c.startswith("sessionid=")), "")
     r.check(
         "the session cookie is scoped to the prefix",
@@ -345,6 +347,32 @@ def rehearse(r: Rehearsal) -> None:
         else []
     )
     r.check("Apache logged no errors", not errors, "\n".join(errors[-5:]))
+
+
+SIGN_IN_IP = (
+    "from apps.siteadmin.models import AuditEntry as A; "
+    "print(A.objects.filter(action=A.Action.LOGIN).latest('pk').ip)"
+)
+
+
+def client_address_under_passenger(
+    r: Rehearsal, base: str, admin: Admin, manage_env: dict[str, str]
+) -> None:
+    """Per-IP limits and the history see Apache's peer: REMOTE_ADDR, never a client's header.
+
+    settings.cpanel reads no X-Forwarded-For (Apache is the only server in
+    front, and it passes its peer as REMOTE_ADDR), so a made-up one changes
+    nothing.
+    """
+    spoofing = Browser(base, host="localhost", always={"X-Forwarded-For": "198.51.100.77"})
+    admin_login(spoofing, admin, PREFIX)
+    shown = r.manage("sign-in-ip", "shell", "-c", SIGN_IN_IP, env=manage_env)
+    ip = shown.stdout.strip().splitlines()[-1] if shown.stdout.strip() else shown.stderr[-300:]
+    r.check(
+        f"under Passenger the client is Apache's peer, not X-Forwarded-For (history: {ip})",
+        ip == LOOPBACK,
+        ip,
+    )
 
 
 def rate_limit_across_processes(

@@ -112,9 +112,19 @@ def compose_config(r: Rehearsal, env: dict[str, str], variables: dict[str, str])
         "db and redis have health checks",
         all("healthcheck" in services.get(name, {}) for name in ("db", "redis")),
     )
+    # nginx lives in web's network namespace, so the ports are declared on web
+    # and gunicorn stays on loopback, reachable by nginx alone.
     r.check(
-        "only nginx publishes ports",
-        [n for n, s in services.items() if s.get("ports")] == ["nginx"],
+        "nginx shares web's network; only web publishes ports (nginx's 80 and 443)",
+        services.get("nginx", {}).get("network_mode") == "service:web"
+        and [n for n, s in services.items() if s.get("ports")] == ["web"]
+        and sorted(p.get("target") for p in web.get("ports", [])) == [80, 443],
+        f"{ {n: (s.get('network_mode'), s.get('ports')) for n, s in services.items()} }",
+    )
+    r.check(
+        "gunicorn keeps its loopback bind (no GUNICORN_BIND, no FORWARDED_ALLOW_IPS)",
+        not {"GUNICORN_BIND", "FORWARDED_ALLOW_IPS"} & set(web.get("environment", {})),
+        f"{sorted(web.get('environment', {}))}",
     )
     return config
 
@@ -139,6 +149,10 @@ def outside_the_container(
         mapped["REDIS_URL"],
     )
     mapped["REDIS_URL"] = redis_url
+    # The image's WORKDIR, 0755 (the Dockerfile's WORKDIR /app): the site's
+    # private umask must not be what creates it, or nginx could not reach
+    # the static volume below it.
+    (r.workdir / "app").mkdir(mode=0o755, exist_ok=True)
     for name in ("STATIC_ROOT", "MEDIA_ROOT"):
         mapped[name] = str(r.workdir / "app" / Path(mapped[name]).relative_to("/app"))
     mapped["INSTANCE_DIR"] = str(r.workdir / "app" / "instance")
@@ -243,7 +257,7 @@ def through_nginx(
         {
             "listen 80;": f"listen {LOOPBACK}:{http_port};",
             "listen 443 ssl http2;": f"listen {LOOPBACK}:{https_port} ssl http2;",
-            "server web:8000;": f"server {LOOPBACK}:{port};",
+            "server 127.0.0.1:8000;": f"server {LOOPBACK}:{port};",
             "/etc/nginx/certs/fullchain.pem": str(cert),
             "/etc/nginx/certs/privkey.pem": str(key),
             "/srv/filamenta/staticfiles/": f"{static_root}/",

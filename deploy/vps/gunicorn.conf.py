@@ -15,10 +15,14 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 from filamenta.environment import env, read_env_file, whole_number  # noqa: E402
+from filamenta.file_modes import restrict_file_modes  # noqa: E402
+from filamenta.proxies import trusted_proxies  # noqa: E402
 
 # gunicorn reads this file before Django starts: .env must be read here too
-# for GUNICORN_* values kept there.
+# for GUNICORN_* values kept there. The master's umask and instance/'s modes
+# too: each worker also sets them as it imports filamenta.wsgi.
 read_env_file()
+restrict_file_modes()
 
 
 def _count(name: str, default: int) -> int:
@@ -52,8 +56,18 @@ max_requests_jitter = _count("GUNICORN_MAX_REQUESTS_JITTER", 100)
 # Heartbeat files in RAM: a slow disk must not make the arbiter kill healthy workers.
 worker_tmp_dir = env.str("GUNICORN_WORKER_TMP_DIR", default="/dev/shm")  # noqa: S108
 
-# X-Forwarded-Proto (and -For) are believed only from these addresses: nginx.
-forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="127.0.0.1,::1")
+
+# gunicorn believes X-Forwarded-Proto only from these addresses; Django, the
+# same proxies' X-Forwarded-For and -Proto (TRUSTED_PROXIES, filamenta/proxies.py).
+# One list by default, so the two cannot disagree.
+def _trusted_proxies() -> str:
+    try:
+        return ",".join(trusted_proxies())
+    except ImproperlyConfigured as exc:
+        sys.exit(str(exc))
+
+
+forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="") or _trusted_proxies()
 
 # One access line per request on stdout (journald or docker logs keep it),
 # with the client address nginx saw and the time taken in microseconds.

@@ -98,3 +98,33 @@ def test_the_undecorated_view_stays_reachable(rf):
 
     assert response.status_code == 200
     assert "X-Page-Cache" not in response
+
+
+def test_made_up_host_ports_and_spellings_share_one_copy(client):
+    # The review stored one copy per port a client put in Host; the key is the
+    # ALLOWED_HOSTS entry the host matched, never what the client wrote.
+    publish("One copy", slug="one-copy")
+
+    first = client.get("/articles/one-copy/", HTTP_HOST="127.0.0.1:1")
+    others = [
+        client.get("/articles/one-copy/", HTTP_HOST=host)["X-Page-Cache"]
+        for host in ("127.0.0.1:2", "127.0.0.1:3", "127.0.0.1")
+    ]
+
+    assert first["X-Page-Cache"] == "miss"
+    assert others == ["hit", "hit", "hit"]
+
+
+@pytest.mark.parametrize("spelling", ["LOCALHOST", "localhost.", "localhost:8080"])
+def test_a_host_spelled_another_way_is_the_same_copy(client, spelling):
+    publish("Spelled", slug="spelled")
+    client.get("/articles/spelled/", HTTP_HOST="localhost")
+
+    assert client.get("/articles/spelled/", HTTP_HOST=spelling)["X-Page-Cache"] == "hit"
+
+
+def test_different_allowed_hosts_keep_their_own_copies(client):
+    publish("Two hosts", slug="two-hosts")
+    client.get("/articles/two-hosts/", HTTP_HOST="localhost")
+
+    assert client.get("/articles/two-hosts/", HTTP_HOST="127.0.0.1")["X-Page-Cache"] == "miss"

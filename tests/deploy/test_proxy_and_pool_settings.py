@@ -45,7 +45,7 @@ def test_bad_pool_values_name_the_variable(monkeypatch, variables, expected):
 
 SHOW = (
     "import json; from django.conf import settings as s; d = s.DATABASES['default']; "
-    "print(json.dumps([s.MIDDLEWARE[0], s.XFF_TRUSTED_PROXY_DEPTH, "
+    "print(json.dumps([s.MIDDLEWARE[0], s.XFF_TRUSTED_PROXY_DEPTH, s.TRUSTED_PROXIES, "
     "d['OPTIONS'].get('pool'), d['CONN_MAX_AGE']]))"
 )
 
@@ -76,8 +76,10 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(clean_env,
     }
     result = run_manage("shell", "-c", SHOW, env=env)
     assert result.returncode == 0, result.stderr
-    first, depth, pool, max_age = json.loads(result.stdout.strip().splitlines()[-1])
-    assert first == "xff.middleware.XForwardedForMiddleware"
+    first, depth, proxies, pool, max_age = json.loads(result.stdout.strip().splitlines()[-1])
+    assert first == "filamenta.proxies.TrustedProxyMiddleware"
+    # Believed only from nginx on this machine unless TRUSTED_PROXIES says otherwise.
+    assert proxies == ["127.0.0.0/8", "::1/128"]
     # Only a fleet has a balancer in front of nginx; a VPS or compose has nginx alone.
     assert depth == (2 if target == "production" else 1)
     if target == "production":

@@ -3,8 +3,9 @@
 import secrets
 import sqlite3
 import subprocess
+import sys
 
-from devtools.local_servers import run_python
+from devtools.local_servers import run_command, run_python
 
 
 def run_setup(env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -55,3 +56,28 @@ def test_creates_the_administrator_once_from_the_environment(clean_env, tmp_path
     assert history == [("added", "user “owner”: Added.")]  # through user_create
     assert again.returncode == 0, again.stdout + again.stderr
     assert "owner exists already" in again.stdout
+
+
+def test_creates_instance_private_on_default_paths(clean_env, tmp_path):
+    # Shared hosting: the other accounts on the server must not read the database or the log.
+    import stat
+    from pathlib import Path
+
+    env_file = tmp_path / "site.env"
+    env_file.write_text(
+        f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}\nDJANGO_ALLOWED_HOSTS=example.com\n"
+        f"STATIC_ROOT={tmp_path}/static\n"
+    )
+    instance = Path(clean_env["INSTANCE_DIR"])
+    command = f"umask 022 && exec {sys.executable} deploy/cpanel/setup_site.py"
+    result = run_command(
+        ["sh", "-c", command], env={**clean_env, "FILAMENTA_ENV_FILE": str(env_file)}, timeout=180
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    for path in ("db.sqlite3", "logs/filamenta.log"):
+        assert stat.S_IMODE((instance / path).stat().st_mode) == 0o600, path
+    assert stat.S_IMODE((instance / "logs").stat().st_mode) == 0o700
+    # What Apache or whitenoise serves stays readable.
+    assert stat.S_IMODE((tmp_path / "static" / "staticfiles.json").stat().st_mode) == 0o644
