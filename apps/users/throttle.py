@@ -38,6 +38,13 @@ def _account_key(group: str, request: HttpRequest) -> str:
     return f"user:{user.pk}" if user is not None else f"name:{_folded(name)}"
 
 
+def _code_account_key(group: str, request: HttpRequest) -> str:
+    """The account a two-factor code is for: the pending sign-in's, or the signed-in user's."""
+    from .two_factor_views import pending_user_pk
+
+    return f"user:{pending_user_pk(request)}"
+
+
 def _email_key(group: str, request: HttpRequest) -> str:
     """The reset form's address, folded as Django compares it before sending the mail."""
     return _folded(str(request.POST.get("email", "")))
@@ -53,6 +60,11 @@ class Rule:
 LOGIN_RULES = (
     Rule("users.login.ip", "ip", "LOGIN_RATE_PER_IP"),
     Rule("users.login.account", _account_key, "LOGIN_RATE_PER_ACCOUNT"),
+)
+# Codes count like passwords, under the same rates, on counters of their own.
+TWO_FACTOR_RULES = (
+    Rule("users.two_factor.ip", "ip", "LOGIN_RATE_PER_IP"),
+    Rule("users.two_factor.account", _code_account_key, "LOGIN_RATE_PER_ACCOUNT"),
 )
 PASSWORD_RESET_RULES = (
     Rule("users.password_reset.ip", "ip", "PASSWORD_RESET_RATE_PER_IP"),
