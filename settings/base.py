@@ -9,7 +9,12 @@ are read the same way everywhere.
 
 from pathlib import Path
 
-from apps.users.settings_from_env import email_settings_from_env, rate_from_env
+from apps.users.settings_from_env import (
+    email_settings_from_env,
+    rate_from_env,
+    switch_from_env,
+    totp_issuer,
+)
 from filamenta.database import database_from_env
 from filamenta.environment import BASE_DIR, env
 from filamenta.logging_config import logging_config
@@ -36,10 +41,16 @@ DEPLOYMENT_TARGET = "development"
 # https://docs.djangoproject.com/en/5.2/ref/settings/#installed-apps
 # ------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    # First, so that its createsuperuser (which validates a password given
-    # without input) wins over django.contrib.auth's.
+    # Before apps.users, whose admin takes their device pages out of the admin
+    # (admin modules are imported in this order).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    # Before django.contrib.auth, so that its createsuperuser (which validates
+    # a password given without input) wins over Django's.
     "apps.users",
-    "django.contrib.admin",
+    # Django's admin with the two-factor rule in its permission check (apps/users/admin_site.py).
+    "apps.users.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with the second factor in this session.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After authentication: the audit history records each change's IP and browser.
@@ -129,6 +142,12 @@ PASSWORD_RESET_RATE_PER_IP = rate_from_env(env, "PASSWORD_RESET_RATE_PER_IP", de
 PASSWORD_RESET_RATE_PER_ACCOUNT = rate_from_env(
     env, "PASSWORD_RESET_RATE_PER_ACCOUNT", default="3/h"
 )
+# TWO-FACTOR SIGN-IN (apps/users/two_factor.py, README "Two-factor sign-in")
+# Staff without an authenticator are sent to set one up before the admin opens.
+# Off here (a laptop); settings/hardened.py turns it on for every deployment.
+STAFF_REQUIRE_2FA = switch_from_env(env, "STAFF_REQUIRE_2FA", default=False)
+# The authenticator app shows the account under the site's name.
+OTP_TOTP_ISSUER = totp_issuer
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     # 12, not Django's 8: ASVS 4 level 1 (2.1.1). Common passwords are refused

@@ -5,6 +5,8 @@ start with a development secret, an open ALLOWED_HOSTS or cookies sent over
 plain HTTP. It is not a target of its own: each host adds what it has.
 """
 
+from apps.users.settings_from_env import switch_from_env
+
 from .base import *  # noqa: F403
 from .base import SILENCED_SYSTEM_CHECKS, env
 
@@ -18,6 +20,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 # SECURITY
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 # ------------------------------------------------------------------------------
+# Staff need a second factor (an authenticator app) before the admin opens.
+STAFF_REQUIRE_2FA = switch_from_env(env, "STAFF_REQUIRE_2FA", default=True)
 # Hosts that terminate TLS in front and redirect there already set this to false.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)

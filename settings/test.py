@@ -17,6 +17,9 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Hashing with the default PBKDF2 dominates the run time of auth tests.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Whatever the environment says: tests that need it turn it on (tests/users/test_two_factor.py),
+# and the rest sign staff in with client.force_login, which has no second factor.
+STAFF_REQUIRE_2FA = False
 
 # Parallel runs against one shared server (several checkouts, CI beside a
 # developer) each need their own test database.

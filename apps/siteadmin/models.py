@@ -30,6 +30,11 @@ class AuditEntry(models.Model):
         LOGOUT = "logout", "Logged out"
         PASSWORD_CHANGED = "password_changed", "Password changed"
         PASSWORD_RESET = "password_reset", "Password reset requested"
+        TWO_FACTOR_ADDED = "two_factor_added", "Two-factor set up"
+        TWO_FACTOR_FAILED = "two_factor_failed", "Two-factor code refused"
+        TWO_FACTOR_BACKUP_USED = "two_factor_backup_used", "Backup code used"
+        TWO_FACTOR_BACKUP_RENEWED = "two_factor_backup_renewed", "Backup codes renewed"
+        TWO_FACTOR_REMOVED = "two_factor_removed", "Two-factor removed"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=32, choices=Action.choices)

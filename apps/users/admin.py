@@ -11,11 +11,13 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.siteadmin.audited import ServiceAuditedModelAdmin
 
@@ -28,6 +30,14 @@ from .services import (
     user_update_by_admin,
     users_delete,
 )
+from .two_factor import two_factor_reset
+
+# django-otp's own device pages would edit secrets and backup codes past the
+# services and the history (and show the secrets): the user page's
+# "Reset two-factor sign-in" action is the one way an administrator changes them.
+for _device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device):
+        admin.site.unregister(_device)
 
 # Who is on the password page: Django's view builds the form from the account
 # and the POST data alone, and calls its save() itself.
@@ -51,7 +61,10 @@ class ServicePasswordChangeForm(AdminPasswordChangeForm):
 @admin.register(User)
 class UserAdmin(ServiceAuditedModelAdmin, DjangoUserAdmin):
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Profile", {"fields": ("display_name",)}))
-    list_display = ("username", "email", "display_name", "is_staff", "is_active", "last_login")
+    list_display = (
+        "username", "email", "display_name", "is_staff", "two_factor", "is_active", "last_login",
+    )  # fmt: skip
+    actions = ["reset_two_factor"]
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("username", "email", "display_name", "first_name", "last_name")
     change_password_form = ServicePasswordChangeForm
@@ -71,6 +84,31 @@ class UserAdmin(ServiceAuditedModelAdmin, DjangoUserAdmin):
     @staticmethod
     def _may_act_on(request: HttpRequest, obj: User | None) -> bool:
         return obj is None or not obj.is_superuser or request.user.is_superuser
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        authenticator = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(has_two_factor=Exists(authenticator))
+
+    @admin.display(boolean=True, description="two-factor", ordering="has_two_factor")
+    def two_factor(self, obj: User) -> bool:
+        return obj.has_two_factor
+
+    @admin.action(description="Reset two-factor sign-in of selected users", permissions=["change"])
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """For a lost phone: their authenticator and backup codes go; each reset is recorded."""
+        if not request.user.is_superuser:
+            # A superuser's account, second factor included, is for superusers alone.
+            if skipped := [user.get_username() for user in queryset if user.is_superuser]:
+                self.message_user(
+                    request,
+                    f"Only a superuser may reset a superuser's two-factor sign-in: "
+                    f"{', '.join(skipped)} left as they were.",
+                    messages.WARNING,
+                )
+            queryset = queryset.filter(is_superuser=False)
+        reset = [user for user in queryset if two_factor_reset(user=user, by=request.user)]
+        names = ", ".join(user.get_username() for user in reset) or "nobody (none had it)"
+        self.message_user(request, f"Two-factor sign-in reset for {names}.", messages.SUCCESS)
 
     def save_form(self, request: HttpRequest, form, change: bool) -> User:
         # The form has already copied its values onto its instance while

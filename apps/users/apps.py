@@ -1,7 +1,17 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class UsersConfig(AppConfig):
+    # The one "apps.users" means: this module also holds the admin's config below.
+    default = True
     name = "apps.users"
     label = "users"
     verbose_name = "Users"
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """Django's admin app with our site class, so ``admin.site`` checks the second factor."""
+
+    default = False
+    default_site = "apps.users.admin_site.AdminSite"

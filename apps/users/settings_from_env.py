@@ -58,3 +58,30 @@ def rate_from_env(env: environ.Env, name: str, *, default: str) -> str:
             "s, m, h, d, optionally with a number: 5/m, 10/15m, 100/h, 1000/d."
         )
     return value
+
+
+SWITCH = {"true": True, "yes": True, "on": True, "1": True,
+          "false": False, "no": False, "off": False, "0": False}  # fmt: skip
+
+
+def switch_from_env(env: environ.Env, name: str, *, default: bool) -> bool:
+    """An on/off variable, or stop naming it: ``env.bool`` reads a typo as off.
+
+    For a security switch such as STAFF_REQUIRE_2FA, "ture" silently turning
+    the protection off is the one outcome that must not happen.
+    """
+    value = env.str(name, default="").strip().lower()
+    if not value:
+        return default
+    if value not in SWITCH:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not on or off; use true or false (also yes/no, on/off, 1/0)."
+        )
+    return SWITCH[value]
+
+
+def totp_issuer(device: Any) -> str:
+    """OTP_TOTP_ISSUER: the site's name, read when a QR code is drawn, not at start-up."""
+    from apps.siteadmin.selectors import site_settings_get  # models are not ready at import
+
+    return site_settings_get().site_name

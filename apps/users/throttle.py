@@ -9,6 +9,7 @@ long until the window ends, for the Retry-After header.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,13 +18,36 @@ from django.shortcuts import render
 from django_ratelimit.core import get_usage
 
 
-def _post_field(field: str):
-    """A ratelimit key for an account: the submitted name, case-folded and trimmed."""
+def _folded(text: str) -> str:
+    """NFKC, as Django normalises user names, then case-folded (full-width ``R`` → ``r``)."""
+    return unicodedata.normalize("NFKC", text.strip()).casefold()[:254]
 
-    def key(group: str, request: HttpRequest) -> str:
-        return str(request.POST.get(field, "")).strip().casefold()[:254]
 
-    return key
+def _account_key(group: str, request: HttpRequest) -> str:
+    """The sign-in form's account: the user it would authenticate as, else the folded name.
+
+    Keyed on the primary key when the name finds an account, so every spelling
+    the form and the database accept as that account (full-width letters,
+    another case, MariaDB's accents) shares its counter; unknown names are
+    limited under their folded spelling.
+    """
+    from .selectors import user_for_sign_in_name  # the models are not ready at import
+
+    name = str(request.POST.get("username", ""))
+    user = user_for_sign_in_name(name=name)
+    return f"user:{user.pk}" if user is not None else f"name:{_folded(name)}"
+
+
+def _code_account_key(group: str, request: HttpRequest) -> str:
+    """The account a two-factor code is for: the pending sign-in's, or the signed-in user's."""
+    from .two_factor_views import pending_user_pk
+
+    return f"user:{pending_user_pk(request)}"
+
+
+def _email_key(group: str, request: HttpRequest) -> str:
+    """The reset form's address, folded as Django compares it before sending the mail."""
+    return _folded(str(request.POST.get("email", "")))
 
 
 @dataclass(frozen=True)
@@ -35,11 +59,16 @@ class Rule:
 
 LOGIN_RULES = (
     Rule("users.login.ip", "ip", "LOGIN_RATE_PER_IP"),
-    Rule("users.login.account", _post_field("username"), "LOGIN_RATE_PER_ACCOUNT"),
+    Rule("users.login.account", _account_key, "LOGIN_RATE_PER_ACCOUNT"),
+)
+# Codes count like passwords, under the same rates, on counters of their own.
+TWO_FACTOR_RULES = (
+    Rule("users.two_factor.ip", "ip", "LOGIN_RATE_PER_IP"),
+    Rule("users.two_factor.account", _code_account_key, "LOGIN_RATE_PER_ACCOUNT"),
 )
 PASSWORD_RESET_RULES = (
     Rule("users.password_reset.ip", "ip", "PASSWORD_RESET_RATE_PER_IP"),
-    Rule("users.password_reset.account", _post_field("email"), "PASSWORD_RESET_RATE_PER_ACCOUNT"),
+    Rule("users.password_reset.account", _email_key, "PASSWORD_RESET_RATE_PER_ACCOUNT"),
 )
 
 

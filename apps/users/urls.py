@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.views.decorators.cache import never_cache
 
-from . import views
+from . import two_factor_views, views
 
 app_name = "users"
 
@@ -56,4 +56,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("profile/", never_cache(views.profile), name="profile"),
+    # Marked never_cache in the views themselves (they show secrets once).
+    path("two-factor/", two_factor_views.manage, name="two_factor"),
+    path("two-factor/setup/", two_factor_views.setup, name="two_factor_setup"),
+    path("two-factor/code/", two_factor_views.verify, name="two_factor_verify"),
 ]

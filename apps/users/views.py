@@ -33,6 +33,7 @@ from .throttle import (
     throttle_check,
     too_many_requests,
 )
+from .two_factor_views import SecondFactorStep
 
 
 class InvalidFormIs400:
@@ -53,16 +54,20 @@ class Throttled:
         return super().post(request, *args, **kwargs)
 
 
-class LoginView(Throttled, InvalidFormIs400, auth_views.LoginView):
+class LoginView(Throttled, InvalidFormIs400, SecondFactorStep, auth_views.LoginView):
     throttle_rules = LOGIN_RULES
     redirect_authenticated_user = True
+
+
+class AdminLoginView(SecondFactorStep, auth_views.LoginView):
+    """The admin's sign-in form (``AdminSite.login`` in admin_site.py), with the code step."""
 
 
 @sensitive_post_parameters()
 @csrf_protect
 @never_cache
 def admin_login(request: HttpRequest) -> HttpResponse:
-    """The admin's own sign-in page, under the same limits as the site's."""
+    """The admin's own sign-in page, under the same limits as the site's, then the code step."""
     if wait := throttle_check(request=request, rules=LOGIN_RULES):
         return too_many_requests(request, retry_after=wait)
     return admin.site.login(request)

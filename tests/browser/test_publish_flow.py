@@ -1,5 +1,6 @@
-"""A site owner's day in headless Chromium: sign in to the admin, write and publish an
-article, read it on the public site, and find it in the audit history.
+"""A site owner's day in headless Chromium: sign in to the admin with the second factor,
+write and publish an article, read it on the public site, and find it in the audit history;
+and a new staff member setting up two-factor sign-in before the admin opens.
 
 Runs against a live server (pytest-django's live_server) with the system's
 chromium and chromedriver (Debian packages). Screenshots of each step go to
@@ -16,6 +17,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from tests.fixtures import authenticator_for, totp_code
 from tests.services import services_required
 
 # live_server needs committed rows; serialized_rollback brings back the roles the
@@ -72,23 +74,29 @@ def snap(driver, name: str) -> None:
     driver.save_screenshot(str(ARTIFACTS / f"browser-{name}.png"))
 
 
-def test_write_publish_read_and_audit(browser, live_server):
+def test_write_publish_read_and_audit(browser, live_server, settings):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
+    settings.STAFF_REQUIRE_2FA = True
     wait = WebDriverWait(browser, WAIT_SECONDS)
     owner = get_user_model().objects.create_user(
         "owner", email="owner@example.com", password=PASSWORD, is_staff=True
     )
     owner.groups.add(Group.objects.get(name="administrator"))
+    device, _ = authenticator_for(owner)
 
-    # Sign in to the admin.
+    # Sign in to the admin: the password, then the code the app would show now.
     browser.get(f"{live_server.url}/admin/")
     browser.find_element(By.NAME, "username").send_keys("owner")
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     snap(browser, "1-admin-login")
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    wait.until(ec.url_contains("/accounts/two-factor/code/"))
+    browser.find_element(By.NAME, "code").send_keys(totp_code(device))
+    snap(browser, "1b-two-factor-code")
+    browser.find_element(By.CSS_SELECTOR, "form.form button[type=submit]").click()
     wait.until(ec.presence_of_element_located((By.ID, "operations-module")))
     snap(browser, "2-admin-index")
 
@@ -131,3 +139,39 @@ def test_write_publish_read_and_audit(browser, live_server):
     assert any("Added" in row and "Lamps of the harbour" in row for row in rows), rows
     assert any("Logged in" in row and "owner" in row for row in rows), rows
     assert any("127.0.0.1" in row for row in rows), rows
+
+
+def test_new_staff_set_up_two_factor_before_the_admin_opens(browser, live_server, settings):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    settings.STAFF_REQUIRE_2FA = True
+    wait = WebDriverWait(browser, WAIT_SECONDS)
+    newcomer = get_user_model().objects.create_user("newcomer", password=PASSWORD, is_staff=True)
+    newcomer.groups.add(Group.objects.get(name="editor"))
+
+    browser.get(f"{live_server.url}/admin/")
+    browser.find_element(By.NAME, "username").send_keys("newcomer")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    wait.until(ec.url_contains("/accounts/two-factor/setup/"))
+    # The QR code is drawn in the page (inline SVG) and shows in a real browser.
+    qr = browser.find_element(By.CSS_SELECTOR, ".qr svg")
+    assert qr.size["width"] > 100
+    snap(browser, "7-two-factor-setup")
+
+    # What the phone computes from the key on the page.
+    key = browser.find_element(By.ID, "totp-secret").text.replace(" ", "")
+    device = TOTPDevice.objects.get(user=newcomer, confirmed=False)
+    assert key in device.config_url
+    browser.find_element(By.NAME, "code").send_keys(totp_code(device))
+    browser.find_element(By.CSS_SELECTOR, "form.form button[type=submit]").click()
+    codes = browser.find_elements(By.CSS_SELECTOR, "#backup-codes code")
+    assert len(codes) == 10
+    snap(browser, "8-backup-codes")
+
+    browser.find_element(By.LINK_TEXT, "I have kept them: continue").click()
+    wait.until(ec.presence_of_element_located((By.ID, "site-name")))
+    assert browser.current_url == f"{live_server.url}/admin/"
