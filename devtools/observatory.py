@@ -821,6 +821,7 @@ def analyze(r: Requests) -> Scan:
 
 
 # -- the retriever (src/retriever/retriever.js, session.js) -------------------
+# url -> (address, port, headers to add, TLS context or None for plain TCP).
 Connect = Callable[[str], tuple[str, int, dict[str, str], ssl.SSLContext | None]]
 
 
@@ -872,7 +873,9 @@ class Session:
     def request(self, method: str, url: str, headers: dict[str, str] | None = None) -> Response:
         host, port, extra, tls = self.connect(url)
         parts = urlsplit(url)
-        if parts.scheme == "https":
+        # The connector decides: TLS to a server that has it, or plain HTTP to one
+        # behind a proxy that would terminate it (``extra`` then says so, as it would).
+        if tls is not None:
             conn: http.client.HTTPConnection = http.client.HTTPSConnection(
                 host, port, timeout=30, context=tls
             )
@@ -948,3 +951,24 @@ def fetch_site(
         cookies=list(session.jar.values()),
         preloaded=preloaded or {},
     )
+
+
+def through_proxy(port: int, *, address: str = "127.0.0.1") -> Connect:
+    """A connector for a server behind a TLS-terminating proxy, the proxy played here.
+
+    Every URL goes to ``address:port`` over plain HTTP; an https URL carries
+    ``X-Forwarded-Proto: https``, as nginx or a load balancer sends it, so the
+    site answers as it does behind one. (The "verified" certificate is then
+    the proxy's business, and counted as valid.)
+    """
+
+    def connect(url: str) -> tuple[str, int, dict[str, str], ssl.SSLContext | None]:
+        https = urlsplit(url).scheme == "https"
+        return address, port, ({"X-Forwarded-Proto": "https"} if https else {}), None
+
+    return connect
+
+
+def scan_page(http_url: str, https_url: str, *, connect: Connect) -> Scan:
+    """fetch_site then analyze: the whole scan of one page."""
+    return analyze(fetch_site(http_url, https_url, connect=connect))
