@@ -283,11 +283,13 @@ def checks_through_nginx(
         f"{signed_in.status} {signed_in.header('Location')!r} {signed_in.text[:200]}",
     )
     r.check("the admin session holds", is_admin_page(browser.get("/admin/")))
-    session_cookie = next((c for c in browser.set_cookie_lines if c.startswith("sessionid=")), "")
+    session_cookie = next(
+        (c for c in browser.set_cookie_lines if c.startswith("__Host-sessionid=")), ""
+    )
     r.check(
-        "the session cookie is Secure and HttpOnly",
-        "Secure" in session_cookie and "HttpOnly" in session_cookie,
-        session_cookie,
+        "the session cookie is __Host-, Secure and HttpOnly, at Path=/",
+        "Secure" in session_cookie and "HttpOnly" in session_cookie and "Path=/;" in session_cookie,
+        session_cookie or f"no __Host-sessionid in {browser.set_cookie_lines}",
     )
 
     report = backends_report(r, env)

@@ -101,3 +101,5 @@ def test_public_pages_score_a_plus(served, target):
     # The sign-in page sets the CSRF cookie: the jar was filled and judged.
     login = scores["/accounts/login/"].tests["cookies"]
     assert login.result == "cookies-secure-with-httponly-sessions-and-samesite", login
+    # __Host- at the root (finding 11), kept by the jar, so it met the prefix's rules.
+    assert list(login.data) == ["__Host-csrftoken"]
