@@ -8,6 +8,12 @@ it: every server would be in the same state); 503 when the database does not
 answer, since nothing but error pages can be served then. DB_CONNECT_TIMEOUT
 bounds how long finding out takes, and Retry-After says when to ask again.
 
+The status (and the status code) is public; the details, which name the
+backends and the cause of a failure, are only for whoever runs the site: a
+client on loopback (the Docker HEALTHCHECK, a rehearsal, an operator's curl
+on the server) or a request with ``Authorization: Bearer <HEALTHZ_TOKEN>``
+(a load balancer or a monitor elsewhere). Anyone else gets ``{"status": …}``.
+
 Written here rather than with django-health-check: its database check writes
 and deletes a row of its own model on every call (an extra migration and a
 write per probe of the load balancer), its JSON has no place for the tier and
@@ -17,8 +23,12 @@ the breaker, and its cache check would only exercise the failover cache. One
 
 from __future__ import annotations
 
+import ipaddress
+
+from django.conf import settings
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, JsonResponse
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -47,6 +57,18 @@ def _degraded(store: str) -> str:
     return ""
 
 
+def _may_see_details(request: HttpRequest) -> bool:
+    """Loopback (after django-xff has put the client's address there), or the token."""
+    try:
+        if ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback:
+            return True
+    except ValueError:
+        pass
+    token = settings.HEALTHZ_TOKEN
+    scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and constant_time_compare(offered, token)
+
+
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -64,6 +86,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     }
     if degraded:
         body["degraded"] = degraded
+    if not _may_see_details(request):
+        body = {"status": body["status"]}
     if database == "ok":
         return JsonResponse(body)
     response = JsonResponse(body, status=503)

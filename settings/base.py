@@ -9,12 +9,15 @@ are read the same way everywhere.
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from apps.users.settings_from_env import (
     email_settings_from_env,
     rate_from_env,
     switch_from_env,
     totp_issuer,
 )
+from filamenta import security_headers
 from filamenta.database import database_from_env
 from filamenta.environment import BASE_DIR, env
 from filamenta.logging_config import logging_config
@@ -66,6 +69,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response
+    # (filamenta/security_headers.py).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -180,6 +187,24 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(INSTANCE_DIR / "media")))
 # Whitenoise matches request paths after the server strips the mount point.
 WHITENOISE_STATIC_PREFIX = "/static/"
+
+# CONTENT SECURITY POLICY AND PERMISSIONS POLICY
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+# ------------------------------------------------------------------------------
+# Nothing inline, nothing from elsewhere but an absolute MEDIA_URL's origin.
+CONTENT_SECURITY_POLICY = security_headers.content_security_policy(media_url=MEDIA_URL)
+PERMISSIONS_POLICY = security_headers.PERMISSIONS_POLICY
+
+# HEALTH CHECK
+# ------------------------------------------------------------------------------
+# /healthz names its backends only to loopback clients or to this bearer token
+# (filamenta/health.py); empty: loopback only.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
+if HEALTHZ_TOKEN and (len(HEALTHZ_TOKEN) < 32 or not HEALTHZ_TOKEN.isprintable()):
+    raise ImproperlyConfigured(
+        "HEALTHZ_TOKEN must be empty or at least 32 printable characters, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    )
 
 # SUB-PATH MOUNTING
 # https://docs.djangoproject.com/en/5.2/ref/settings/#force-script-name

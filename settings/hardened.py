@@ -8,7 +8,7 @@ plain HTTP. It is not a target of its own: each host adds what it has.
 from apps.users.settings_from_env import switch_from_env
 
 from .base import *  # noqa: F403
-from .base import SILENCED_SYSTEM_CHECKS, env
+from .base import APPLICATION_ROOT, SILENCED_SYSTEM_CHECKS, env
 
 # GENERAL
 # ------------------------------------------------------------------------------
@@ -30,6 +30,15 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+# No script of ours reads the CSRF cookie: forms carry the token (the admin's too).
+CSRF_COOKIE_HTTPONLY = True
+# At the domain root the __Host- prefix makes browsers refuse these cookies
+# unless Secure, Path=/ and without Domain, so neither a sibling subdomain nor
+# a plain-HTTP answer can plant or overwrite them. Under a sub-path (base.py
+# scopes the cookies to APPLICATION_ROOT) the prefix cannot apply.
+if APPLICATION_ROOT == "/":
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

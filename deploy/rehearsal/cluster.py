@@ -17,8 +17,10 @@ import json
 import secrets
 import time
 
+from devtools import observatory
 from devtools.local_servers import LOOPBACK, PROJECT_ROOT, free_port, wait_for_port
 
+from . import security_scan
 from .harness import (
     Rehearsal,
     clean_environment,
@@ -66,6 +68,8 @@ def rehearse(r: Rehearsal) -> None:
         "REDIS_URL": redis_url,
         "STATIC_ROOT": str(r.workdir / "staticfiles"),
         "INSTANCE_DIR": str(r.workdir / "instance"),
+        # Low, so the scan's look-alike check reaches the limit in a few attempts.
+        "LOGIN_RATE_PER_ACCOUNT": "3/15m",
     }
     env = clean_environment(FILAMENTA_ENV_FILE=str(write_env_file(r.workdir / "site.env", values)))
 
@@ -136,6 +140,18 @@ def rehearse(r: Rehearsal) -> None:
         "the session made on server 1 is valid on server 2", is_admin_page(visitor.get("/admin/"))
     )
 
+    # The balancer is played by the scan's connector and X-Forwarded-Proto (BALANCER).
+    security_scan.scan(
+        r,
+        security_scan.ScannedSite(
+            env=env,
+            instance_dir=r.workdir / "instance",
+            http_url=f"http://{HOST}",
+            https_url=f"https://{HOST}",
+            connect=observatory.through_proxy(one),
+            app=lambda: server(two),
+        ),
+    )
     rate_limit_across_servers(r, env, ports)
     content_fresh_across_servers(r, env, ports, visitor)
     recycled_through_an_outage(r, env, ports, visitor, redis)

@@ -15,6 +15,7 @@ import json
 import os
 import pwd
 import secrets
+import ssl
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from devtools.local_servers import LOOPBACK, PROJECT_ROOT, free_port, wait_for_port
 
+from . import security_scan
 from .harness import (
     PYTHON,
     Rehearsal,
@@ -40,6 +42,7 @@ from .site import (
     is_admin_page,
     login_rate_per_account,
 )
+from .vps import self_signed_certificate
 from .web import Browser
 
 # Seconds the whole rehearsal may take (REHEARSE_BUDGET overrides).
@@ -70,7 +73,25 @@ LoadModule dir_module {modules}/mod_dir.so
 LoadModule mime_module {modules}/mod_mime.so
 LoadModule env_module {modules}/mod_env.so
 LoadModule passenger_module {modules}/mod_passenger.so
+LoadModule ssl_module {modules}/mod_ssl.so
+LoadModule socache_shmcb_module {modules}/mod_socache_shmcb.so
 TypesConfig /etc/mime.types
+# TLS as cPanel's AutoSSL gives it, and its "Force HTTPS Redirect" on a plain
+# port (the plain Listen above stays, for the checks that speak plain HTTP).
+Listen {host}:{tls_port}
+Listen {host}:{redirect_port}
+SSLSessionCache shmcb:{root}/ssl_scache(512000)
+<VirtualHost {host}:{tls_port}>
+    SSLEngine on
+    SSLCertificateFile {cert}
+    SSLCertificateKeyFile {key}
+</VirtualHost>
+<VirtualHost {host}:{redirect_port}>
+    Redirect permanent / https://localhost:{tls_port}/
+    <Location {prefix}>
+        PassengerEnabled off
+    </Location>
+</VirtualHost>
 
 PassengerRoot /usr/lib/ruby/vendor_ruby/phusion_passenger/locations.ini
 PassengerDefaultRuby /usr/bin/ruby
@@ -141,8 +162,9 @@ def rehearse(r: Rehearsal) -> None:
     public = r.workdir / "public_html"  # the document root Passenger's Alias points at
     for folder in (root, root / "registry", public):
         folder.mkdir(parents=True)
-    port = free_port()
+    port, tls_port, redirect_port = free_port(), free_port(), free_port()
     base = f"http://{LOOPBACK}:{port}{PREFIX}"
+    cert, key = self_signed_certificate(r, r.workdir / "tls")
 
     # The form cPanel shows: MySQL credentials as separate fields, and no
     # DEPLOYMENT_TARGET, which passenger_wsgi.py and setup_site.py default to cpanel.
@@ -161,6 +183,8 @@ def rehearse(r: Rehearsal) -> None:
             "SECURE_SSL_REDIRECT": "false",
             "INSTANCE_DIR": str(r.workdir / "instance"),
             "STATIC_ROOT": str(r.workdir / "staticfiles"),
+            # Low, so the scan's look-alike check reaches the limit in a few attempts.
+            "LOGIN_RATE_PER_ACCOUNT": "3/15m",
         },
     )
     env = clean_environment(FILAMENTA_ENV_FILE=str(env_file))
@@ -184,6 +208,10 @@ def rehearse(r: Rehearsal) -> None:
             root=root,
             host=LOOPBACK,
             port=port,
+            tls_port=tls_port,
+            redirect_port=redirect_port,
+            cert=cert,
+            key=key,
             modules=MODULES,
             prefix=PREFIX,
             public=public,
@@ -314,6 +342,20 @@ def rehearse(r: Rehearsal) -> None:
     # A rate limit counts across processes.
     limit = login_rate_per_account(r, manage_env)
     rate_limit_across_processes(r, base, registry, limit, seen_pids)
+
+    security_scan.scan(
+        r,
+        security_scan.ScannedSite(
+            env=manage_env,
+            instance_dir=r.workdir / "instance",
+            http_url=f"http://localhost:{redirect_port}{PREFIX}",
+            https_url=f"https://localhost:{tls_port}{PREFIX}",
+            connect=security_scan.by_scheme(
+                (redirect_port, {}), (tls_port, {}, ssl.create_default_context(cafile=str(cert)))
+            ),
+            app=lambda: Browser(base, host="localhost"),
+        ),
+    )
 
     # Nothing probed Redis: none is configured, and the site says so.
     report = backends_report(r, manage_env)

@@ -283,4 +283,10 @@ def through_nginx(
     page = browser.get("/admin/login/")
     r.check("pages answer through the compose nginx over TLS", page.status == 200, f"{page.status}")
     css = browser.get("/static/admin/css/base.css")
-    r.check("static files answer from the shared static volume", css.status == 200, f"{css.status}")
+    r.check(
+        "static files answer from the shared static volume, with HSTS and nosniff",
+        css.status == 200
+        and css.header("Strict-Transport-Security").startswith("max-age=31536000")
+        and css.header("X-Content-Type-Options") == "nosniff",
+        f"{css.status} {css.headers}",
+    )

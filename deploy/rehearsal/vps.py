@@ -18,6 +18,7 @@ from pathlib import Path
 
 from devtools.local_servers import LOOPBACK, PROJECT_ROOT, free_port, wait_for_port
 
+from . import security_scan
 from .harness import (
     PYTHON,
     Rehearsal,
@@ -144,6 +145,8 @@ def rehearse(r: Rehearsal) -> None:
             "INSTANCE_DIR": str(r.workdir / "instance"),
             "STATIC_ROOT": str(static_root),
             "MEDIA_ROOT": str(media_root),
+            # Low, so the scan's look-alike check reaches the limit in a few attempts.
+            "LOGIN_RATE_PER_ACCOUNT": "3/15m",
         },
     )
     env = clean_environment(FILAMENTA_ENV_FILE=str(env_file))
@@ -253,6 +256,13 @@ def checks_through_nginx(
         f"{stylesheet}: {css.status} encoding={css.header('Content-Encoding')!r} "
         f"cache={css.header('Cache-Control')!r}",
     )
+    r.check(
+        "static files carry HSTS and nosniff from nginx (Django never sees them)",
+        css.header("Strict-Transport-Security").startswith("max-age=31536000")
+        and css.header("X-Content-Type-Options") == "nosniff",
+        f"Strict-Transport-Security={css.header('Strict-Transport-Security')!r} "
+        f"X-Content-Type-Options={css.header('X-Content-Type-Options')!r}",
+    )
     access_log = (r.workdir / "gunicorn-access.log").read_text()
     r.check(
         "static files never reach gunicorn",
@@ -264,7 +274,8 @@ def checks_through_nginx(
         "media files answer through nginx, never sniffed",
         media.status == 200
         and media.text == "uploaded file\n"
-        and media.header("X-Content-Type-Options") == "nosniff",
+        and media.header("X-Content-Type-Options") == "nosniff"
+        and media.header("Strict-Transport-Security").startswith("max-age="),
         f"{media.status} {media.headers}",
     )
 
@@ -283,11 +294,13 @@ def checks_through_nginx(
         f"{signed_in.status} {signed_in.header('Location')!r} {signed_in.text[:200]}",
     )
     r.check("the admin session holds", is_admin_page(browser.get("/admin/")))
-    session_cookie = next((c for c in browser.set_cookie_lines if c.startswith("sessionid=")), "")
+    session_cookie = next(
+        (c for c in browser.set_cookie_lines if c.startswith("__Host-sessionid=")), ""
+    )
     r.check(
-        "the session cookie is Secure and HttpOnly",
-        "Secure" in session_cookie and "HttpOnly" in session_cookie,
-        session_cookie,
+        "the session cookie is __Host-, Secure and HttpOnly, at Path=/",
+        "Secure" in session_cookie and "HttpOnly" in session_cookie and "Path=/;" in session_cookie,
+        session_cookie or f"no __Host-sessionid in {browser.set_cookie_lines}",
     )
 
     report = backends_report(r, env)
@@ -302,6 +315,22 @@ def checks_through_nginx(
         "/healthz answers through nginx",
         health.status == 200 and json.loads(health.text or "{}").get("tier") == "redis",
         health.text[:300],
+    )
+
+    security_scan.scan(
+        r,
+        security_scan.ScannedSite(
+            env=env,
+            instance_dir=r.workdir / "instance",
+            http_url=f"http://{HOST}",
+            https_url=f"https://{HOST}",
+            connect=security_scan.by_scheme((http_port, {}), (https_port, {}, tls)),
+            app=lambda: Browser(
+                f"http://{LOOPBACK}:{gunicorn_port}",
+                host=HOST,
+                always={"X-Forwarded-Proto": "https"},
+            ),
+        ),
     )
 
     # Last, since it fills the window for a minute: nginx's limit_req on sign-in.
