@@ -354,6 +354,7 @@ def rehearse(r: Rehearsal) -> None:
                 (redirect_port, {}), (tls_port, {}, ssl.create_default_context(cafile=str(cert)))
             ),
             app=lambda: Browser(base, host="localhost"),
+            reads_forwarded_for=False,  # settings.cpanel: REMOTE_ADDR is Apache's peer
         ),
     )
 
