@@ -36,9 +36,17 @@ def _reachable(rehearsal: Rehearsal, label: str, url: str, default_port: int) ->
     )
 
 
+def _per_run(name: str) -> str:
+    """``name`` and this process's id: two runs of one rehearsal at once (two CI checkouts,
+    a person beside CI) would otherwise drop each other's database half-way."""
+    return f"{name}_{os.getpid()}"
+
+
 def postgresql_database(rehearsal: Rehearsal, name: str) -> str:
-    """Create (afresh) database ``name`` on PostgreSQL; return its URL; drop it at the end."""
+    """Create database ``name`` (one per run) on PostgreSQL; return its URL; drop it at the end."""
     import psycopg
+
+    name = _per_run(name)
 
     if not _reachable(rehearsal, "PostgreSQL", POSTGRESQL_URL, 5432):
         raise RuntimeError("PostgreSQL is not reachable")
@@ -56,8 +64,10 @@ def postgresql_database(rehearsal: Rehearsal, name: str) -> str:
 
 
 def mariadb_database(rehearsal: Rehearsal, name: str) -> str:
-    """Create (afresh) database ``name`` on MariaDB; return its URL; drop it at the end."""
+    """Create database ``name`` (one per run) on MariaDB; return its URL; drop it at the end."""
     import pymysql
+
+    name = _per_run(name)
 
     if not _reachable(rehearsal, "MariaDB", MARIADB_URL, 3306):
         raise RuntimeError("MariaDB is not reachable")
