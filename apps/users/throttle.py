@@ -45,6 +45,11 @@ def _code_account_key(group: str, request: HttpRequest) -> str:
     return f"user:{pending_user_pk(request)}"
 
 
+def _signed_in_key(group: str, request: HttpRequest) -> str:
+    """The signed-in account, whose current password the form asks for."""
+    return f"user:{request.user.pk}"
+
+
 def _email_key(group: str, request: HttpRequest) -> str:
     """The reset form's address, folded as Django compares it before sending the mail."""
     return _folded(str(request.POST.get("email", "")))
@@ -65,6 +70,13 @@ LOGIN_RULES = (
 TWO_FACTOR_RULES = (
     Rule("users.two_factor.ip", "ip", "LOGIN_RATE_PER_IP"),
     Rule("users.two_factor.account", _code_account_key, "LOGIN_RATE_PER_ACCOUNT"),
+)
+# The current password asked by the profile (a new address) and the password
+# change: from a stolen session these would be guesses at the account's
+# password, so they count like sign-ins, on counters of their own.
+CURRENT_PASSWORD_RULES = (
+    Rule("users.current_password.ip", "ip", "LOGIN_RATE_PER_IP"),
+    Rule("users.current_password.account", _signed_in_key, "LOGIN_RATE_PER_ACCOUNT"),
 )
 PASSWORD_RESET_RULES = (
     Rule("users.password_reset.ip", "ip", "PASSWORD_RESET_RATE_PER_IP"),

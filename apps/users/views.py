@@ -27,6 +27,7 @@ from .forms import ProfileForm
 from .outbox import mail_after_commit
 from .services import password_reset_send, user_set_password, user_update
 from .throttle import (
+    CURRENT_PASSWORD_RULES,
     LOGIN_RULES,
     PASSWORD_RESET_RULES,
     Rule,
@@ -100,7 +101,9 @@ class PasswordResetView(Throttled, InvalidFormIs400, auth_views.PasswordResetVie
         return HttpResponseRedirect(self.get_success_url())
 
 
-class PasswordChangeView(InvalidFormIs400, auth_views.PasswordChangeView):
+class PasswordChangeView(Throttled, InvalidFormIs400, auth_views.PasswordChangeView):
+    throttle_rules = CURRENT_PASSWORD_RULES
+
     def form_valid(self, form):
         # Django's form.save() would write the user itself; the service records it once.
         user_set_password(
@@ -121,6 +124,11 @@ class PasswordResetConfirmView(InvalidFormIs400, auth_views.PasswordResetConfirm
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
+    # Only a POST that carries the current password (a new address) is a guess.
+    if request.POST.get("current_password") and (
+        wait := throttle_check(request=request, rules=CURRENT_PASSWORD_RULES)
+    ):
+        return too_many_requests(request, retry_after=wait)
     if request.method == "POST":
         if form.is_valid():
             user_update(user=request.user, by=request.user, **form.profile_changes())

@@ -166,6 +166,34 @@ def test_changing_the_address_without_the_current_password_is_refused(client, ma
     assert user.email == "sam@example.com"
 
 
+@pytest.mark.parametrize(
+    ("path", "guess"),
+    [
+        ("/accounts/profile/", lambda password: profile_form(
+            email="mallory@example.com", current_password=password)),
+        ("/accounts/password_change/", lambda password: {
+            "old_password": password, "new_password1": TWELVE, "new_password2": TWELVE}),
+    ],
+    ids=["profile", "password_change"],
+)  # fmt: skip
+def test_guesses_of_the_current_password_are_limited_like_sign_ins(
+    client, make_user, settings, path, guess
+):
+    """A stolen session must not become a way to guess the account's password."""
+    settings.LOGIN_RATE_PER_ACCOUNT = "2/m"
+    user = make_user("sam")
+    client.force_login(user)
+
+    answers = [client.post(path, guess(f"guess-{n}")).status_code for n in range(3)]
+    right = client.post(path, guess(PASSWORD))
+
+    assert answers == [400, 400, 429]
+    assert right.status_code == 429
+    assert right["Retry-After"]
+    user.refresh_from_db()
+    assert (user.email, user.check_password(PASSWORD)) == ("sam@example.com", True)
+
+
 def test_changing_the_address_with_the_current_password(client, make_user):
     user = make_user("sam")
     client.force_login(user)
