@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.content.models import Article
 
@@ -57,5 +57,14 @@ def media_item_from_url(*, url: str) -> MediaItem | None:
 
 
 def media_usages(*, item: MediaItem) -> QuerySet[Article]:
-    """The articles that show ``item``; the renditions branch fills it from the article links."""
-    return Article.objects.none()
+    """The articles that show ``item``: as their featured image or in their body.
+
+    From the ``ArticleMedia`` links the article services rewrite on every
+    write, and the featured image itself, so an article written before the
+    links existed is still found by what the database keeps.
+    """
+    return (
+        Article.objects.filter(Q(featured_image=item) | Q(media_links__media=item))
+        .distinct()
+        .order_by("title", "pk")
+    )
