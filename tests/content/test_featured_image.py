@@ -15,7 +15,7 @@ from apps.media.selectors import media_usages
 from apps.media.services import MediaInUse, media_delete, media_update, media_upload
 from tests.media.conftest import MINIMAL_PDF, image_bytes, media_root, upload  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 
 @pytest.fixture
