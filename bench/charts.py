@@ -13,7 +13,14 @@ import matplotlib.pyplot as plt
 
 from bench.targets import TIERS, WORKER_RSS_MB
 
-PAGES = ("minimal view", "home", "cached article", "uncached article", "login page")
+PAGES = (
+    "minimal view",
+    "home",
+    "cached article",
+    "featured article",
+    "uncached article",
+    "login page",
+)
 TIER_COLOURS = {"redis": "#c0392b", "file": "#2874a6", "memory": "#7d8b8c"}
 
 

@@ -87,6 +87,44 @@ def http_section(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def media_section(results: dict[str, Any]) -> list[str]:
+    media = results.get("media")
+    if not media:
+        return []
+    upload, weight = media["upload"], media["page_weight"]
+    image = weight["image"]
+    width, height = upload["size"]
+    return [
+        "## Media",
+        "",
+        *_table(
+            ["figure", "measured"],
+            [
+                [
+                    f"upload plus renditions, {width} x {height} JPEG (median of "
+                    f"{len(upload['upload_ms'])})",
+                    f"{upload['median_ms']:,.0f} ms",
+                ],
+                [
+                    f"`{weight['slug']}` HTML",
+                    f"{weight['html_bytes']:,} bytes",
+                ],
+                [
+                    f"its featured image at {weight['viewport_px']} px wide (srcset/sizes choice: "
+                    f"{image['width']} w {image['format']})",
+                    f"{image['bytes']:,} bytes (the original: {weight['original_bytes']:,})",
+                ],
+                ["page weight, HTML + image", f"**{weight['total_bytes']:,} bytes**"],
+            ],
+        ),
+        "",
+        "The image is the one a browser picks from the WebP `srcset` for the page's `sizes` "
+        "at density 1 (computed, `bench/media.py`); the throughput of the same page is the "
+        '"featured article" row of the HTTP table.',
+        "",
+    ]
+
+
 def locust_section(results: dict[str, Any]) -> list[str]:
     locust = results.get("locust", {})
     if not locust:
@@ -318,6 +356,7 @@ def render(results: dict[str, Any], *, charts: list[Path]) -> str:
     ]
     for section in (
         http_section,
+        media_section,
         locust_section,
         outage_section,
         memory_section,

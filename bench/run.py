@@ -63,6 +63,8 @@ class Profile:
     cache_ops: int
     exact_processes: int
     exact_increments: int
+    # Uploads of a 4000 x 3000 JPEG for the media figure's median.
+    media_uploads: int = 5
     # Locust stops once each scenario has run, locust_seconds being its time-out:
     # the test suite needs every scenario to run however slow the machine is,
     # where the report's profiles need a fixed length of load.
@@ -87,7 +89,7 @@ PROFILES = {
     "quick": _profile(
         "quick", articles=1000, users=10, warmup_seconds=1, wrk_seconds=3, locust_users=10,
         locust_seconds=10, outage_phase_seconds=4, cache_sizes=(1_000, 10_000), cache_ops=500,
-        exact_processes=8, exact_increments=500,
+        exact_processes=8, exact_increments=500, media_uploads=3,
     ),
     # For the test suite: every code path, on a tiny data set, with no figure worth reading.
     # 3 Locust users: one per scenario (the editor and the brute-forcer are one each).
@@ -95,9 +97,14 @@ PROFILES = {
         "tiny", articles=12, users=2, warmup_seconds=1, wrk_seconds=1, locust_users=3,
         locust_seconds=120, locust_until_each_ran=True, outage_phase_seconds=1.5,
         outage_min_requests=4, cache_sizes=(100, 300), cache_ops=50, exact_processes=2,
-        exact_increments=50,
+        exact_increments=50, media_uploads=1,
     ),
 }  # fmt: skip
+
+
+# seed_demo gives every fifth demo article from the second on a featured image;
+# demo-article-0001, the "cached article", has none.
+FEATURED_SLUG = "demo-article-0002"
 
 
 def page_paths(base_url: str) -> dict[str, str]:
@@ -106,10 +113,15 @@ def page_paths(base_url: str) -> dict[str, str]:
         articles = article_paths_from_sitemap(response.read().decode())
     if not articles:
         raise RuntimeError("the sitemap lists no article: did seed_demo run?")
+    featured = [path for path in articles if path.rstrip("/").endswith(f"/{FEATURED_SLUG}")]
+    if not featured:
+        raise RuntimeError(f"the sitemap lists no {FEATURED_SLUG}: did seed_demo run?")
     return {
         "minimal view": "/bench/minimal/",
         "home": "/",
         "cached article": articles[0],
+        # The same cached page with a featured image (<picture>, og:image): beside the above.
+        "featured article": featured[0],
         # bench/urls.py: the same article view, with its cached read invalidated first.
         "uncached article": "/bench/uncached" + articles[0],
         "login page": "/accounts/login/",
@@ -220,6 +232,36 @@ class Run:
         with redis_server(self.workdir / "redis") as redis:
             for tier in tiers:
                 self.section(f"http, {tier} tier", lambda tier=tier: self.measure_tier(tier, redis))
+
+    def media(self) -> None:
+        """Upload plus renditions of a 4000 x 3000 JPEG, and the featured article's weight."""
+        env = dict(self.env, CACHE_BACKEND="memory")
+        prepare_site(
+            env=env,
+            users=self.profile.users,
+            articles=self.profile.articles,
+            editor_password=self.editor_password,
+        )
+        completed = subprocess.run(  # noqa: S603 - our own module, a fixed argument list
+            [
+                sys.executable,
+                "-m",
+                "bench.media",
+                "--uploads",
+                str(self.profile.media_uploads),
+                "--slug",
+                FEATURED_SLUG,
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(completed.stderr[-3000:])
+        self.results["media"] = json.loads(completed.stdout.splitlines()[-1])
 
     def cache_ops(self) -> None:
         p = self.profile
@@ -337,7 +379,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--profile", choices=PROFILES, default="full")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "results")
     parser.add_argument("--tiers", default=",".join(TIERS))
-    parser.add_argument("--sections", default="http,cache_ops,database")
+    parser.add_argument("--sections", default="http,media,cache_ops,database")
     parser.add_argument("--http-database", help="default: PostgreSQL filamenta_bench, else SQLite")
     parser.add_argument("--explain-databases", default=",".join(DEFAULT_EXPLAIN_DATABASES))
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and logs")
@@ -384,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if "http" in sections:
             run.section("http", lambda: run.http(args.tiers.split(",")))
+        if "media" in sections:
+            run.section("media", run.media)
         if "cache_ops" in sections:
             run.section("cache operations", run.cache_ops)
         if "database" in sections:

@@ -15,6 +15,8 @@ CACHED_VS_UNCACHED = 3.0
 FILE_VS_REDIS = 2.0
 OUTAGE_P99_FACTOR = 3.0
 WORKER_RSS_MB = 80.0
+# A featured image (<picture>, og:image) may cost the cached article at most 10 %.
+FEATURED_VS_CACHED = 0.90
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,23 @@ def evaluate(results: dict[str, Any]) -> list[Verdict]:
             )
         else:
             verdicts.append(Verdict("cached article ≥ 3x the uncached article", tier, "—", None))
+
+    for tier in TIERS:
+        cached = _rps(results, tier, "cached article")
+        featured = _rps(results, tier, "featured article")
+        target = "cached article with a featured image ≥ 90 % of it without"
+        if cached and featured is not None:
+            share = featured / cached
+            verdicts.append(
+                Verdict(
+                    target,
+                    tier,
+                    f"{share:.0%} ({featured:,.0f} vs {cached:,.0f} req/s)",
+                    share >= FEATURED_VS_CACHED,
+                )
+            )
+        else:
+            verdicts.append(Verdict(target, tier, "—", None))
 
     file_rps = _rps(results, "file", "cached article")
     redis_rps = _rps(results, "redis", "cached article")

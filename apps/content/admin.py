@@ -6,6 +6,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from apps.media.models import MediaItem
+from apps.media.selectors import media_list_visible
 from apps.siteadmin.audited import ServiceAuditedModelAdmin
 
 from .models import Article
@@ -34,7 +36,7 @@ class ArticleAdmin(ServiceAuditedModelAdmin):
     actions = ("publish_selected", "archive_selected")
     list_per_page = 50
     fieldsets = (
-        (None, {"fields": ("title", "slug", "kind", "body")}),
+        (None, {"fields": ("title", "slug", "kind", "featured_image", "body")}),
         ("Publication", {"fields": ("status", "author", "published_at")}),
         ("Dates", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
@@ -42,6 +44,14 @@ class ArticleAdmin(ServiceAuditedModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         # Authors see and edit only what they wrote; the draft preview follows the same rule.
         return article_list_editable(user=request.user, articles=super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "featured_image":
+            # The images this person may use; any other id is a form error.
+            kwargs["queryset"] = media_list_visible(user=request.user).filter(
+                kind=MediaItem.Kind.IMAGE
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -56,6 +56,17 @@ class Article(models.Model):
         related_name="articles",
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    # PROTECT: an image shown as an article's picture cannot vanish under it
+    # (media_delete says where it is used before the database has to refuse).
+    featured_image = models.ForeignKey(
+        "media.MediaItem",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="featured_in",
+        limit_choices_to={"kind": "image"},
+        help_text="Shown in lists, at the top of the article, in the feed and when shared.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -84,3 +95,26 @@ class Article(models.Model):
     def is_public(self) -> bool:
         """Published and archived items keep their address; drafts are staff-only."""
         return self.status in (self.Status.PUBLISHED, self.Status.ARCHIVED)
+
+
+class ArticleMedia(models.Model):
+    """One article's use of one media item: in its body or as its featured image.
+
+    Rewritten by the article services on every write, from the body's own
+    ``<img src>`` and ``<a href>`` and the featured image, so the library can
+    say where an item is used without parsing every article. PROTECT, like
+    ``featured_image``: the database keeps an item some article shows.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="media_links")
+    media = models.ForeignKey("media.MediaItem", on_delete=models.PROTECT, related_name="used_in")
+
+    class Meta:
+        verbose_name = "article media"
+        verbose_name_plural = "article media"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "media"], name="content_articlemedia_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} uses {self.media}"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
+from html.parser import HTMLParser
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -20,7 +22,7 @@ from apps.siteadmin.services import (
 )
 from filamenta.caching import version_bump
 
-from .models import Article
+from .models import Article, ArticleMedia
 from .sanitize import sanitize_html
 
 BATCH = 500
@@ -41,7 +43,61 @@ def article_unique_slug(*, title: str, exclude_pk: int | None = None) -> str:
 
 
 # What a caller may set; the dates are the database's.
-ARTICLE_FIELDS = frozenset({"title", "slug", "body", "kind", "status", "author", "published_at"})
+ARTICLE_FIELDS = frozenset(
+    {"title", "slug", "body", "kind", "status", "author", "published_at", "featured_image"}
+)
+
+
+def _featured_image_check(*, image: Any, by: Any) -> None:
+    """A featured image is an image of the library that ``by`` may use.
+
+    ``by`` None is a script (seed_demo, an import), trusted like the shell;
+    anyone else picks from what ``media_list_visible`` shows them, so an
+    author cannot feature another author's upload by its id.
+    """
+    from apps.media.selectors import media_list_visible
+
+    if image is None:
+        return
+    if not image.is_image:
+        raise ValidationError({"featured_image": "The featured image must be an image."})
+    if by is not None and not media_list_visible(user=by).filter(pk=image.pk).exists():
+        raise ValidationError({"featured_image": "You may not use this image."})
+
+
+class _MediaReferences(HTMLParser):
+    """The ``src`` of every ``<img>`` and the ``href`` of every ``<a>`` of a body."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        wanted = {"img": "src", "a": "href"}.get(tag)
+        self.urls += [value for name, value in attrs if name == wanted and value]
+
+
+def article_media_refresh(*, article: Article) -> None:
+    """Rewrite the article's ``ArticleMedia`` rows from its body and featured image.
+
+    Called on every write, so ``media_usages`` and the database's PROTECT
+    always see what the article shows now; other hosts' URLs and unknown
+    keys are not ours and are skipped.
+    """
+    from apps.media.selectors import media_item_from_url
+
+    parser = _MediaReferences()
+    parser.feed(article.body or "")
+    parser.close()
+    wanted = {item.pk for url in parser.urls if (item := media_item_from_url(url=url))}
+    if article.featured_image_id:
+        wanted.add(article.featured_image_id)
+    stored = set(article.media_links.values_list("media_id", flat=True))
+    if stored - wanted:
+        article.media_links.filter(media_id__in=stored - wanted).delete()
+    ArticleMedia.objects.bulk_create(
+        [ArticleMedia(article=article, media_id=pk) for pk in wanted - stored]
+    )
 
 
 def _article_prepare(article: Article) -> None:
@@ -67,6 +123,7 @@ def article_create(
     slug: str = "",
     status: str = Article.Status.DRAFT,
     published_at: Any = None,
+    featured_image: Any = None,
     by: Any = None,
 ) -> Article:
     """Create an item (a draft unless told otherwise) and record it as added, once.
@@ -82,10 +139,13 @@ def article_create(
         slug=slug or article_unique_slug(title=title),
         status=status,
         published_at=published_at,
+        featured_image=featured_image,
     )
+    _featured_image_check(image=featured_image, by=by)
     _article_prepare(article)
     article.full_clean()
     article.save()
+    article_media_refresh(article=article)
     message = "Added and published." if status == Article.Status.PUBLISHED else "Added."
     history_record(action=AuditEntry.Action.ADDED, actor=by, target=article, message=message)
     return article
@@ -106,6 +166,8 @@ def article_update(*, article: Article, by: Any, **fields: Any) -> Article:
         raise TypeError(f"articles have no editable field(s) {sorted(unknown)}")
     if "body" in fields:
         fields["body"] = sanitize_html(fields["body"] or "")
+    if "featured_image" in fields:
+        _featured_image_check(image=fields["featured_image"], by=by)
     stored = Article.objects.select_for_update().get(pk=article.pk)
     changed = model_changed_fields(instance=article, stored=stored, fields=fields)
     if not changed:
@@ -115,6 +177,8 @@ def article_update(*, article: Article, by: Any, **fields: Any) -> Article:
     _article_prepare(article)
     article.full_clean()
     article.save(update_fields={*changed, "body", "slug", "published_at", "updated_at"})
+    if {"body", "featured_image"} & set(changed):
+        article_media_refresh(article=article)
 
     action, said = AuditEntry.Action.CHANGED, []
     if "status" in changed and article.status == Article.Status.PUBLISHED:
@@ -174,6 +238,11 @@ def articles_create_many(
             on_batch(len(batch))
     if not articles:
         return 0
+    # Not every database hands back the new ids from a bulk insert: found by slug.
+    using_media = [a.slug for a in articles if a.featured_image_id or "<" in (a.body or "")]
+    for start in range(0, len(using_media), BATCH):
+        for article in Article.objects.filter(slug__in=using_media[start : start + BATCH]):
+            article_media_refresh(article=article)
     history_record(action=AuditEntry.Action.ADDED, actor=by,
                    message=f"{len(articles)} article(s) added in bulk.")  # fmt: skip
     transaction.on_commit(functools.partial(version_bump, name=Article._meta.label_lower))

@@ -11,8 +11,15 @@ from filamenta.caching import cached_page
 from .selectors import article_get_preview, article_get_public, article_list_latest
 from .selectors import article_list_page as select_page
 
-# Every public page shows articles, their authors and the site settings.
-PAGE_DEPENDS_ON = ("content.Article", "users.User", "siteadmin.SiteSettings")
+# Every public page shows articles, their authors, their featured images (alt
+# text, title, renditions) and the site settings.
+PAGE_DEPENDS_ON = (
+    "content.Article",
+    "users.User",
+    "siteadmin.SiteSettings",
+    "media.MediaItem",
+    "media.Rendition",
+)
 PAGE_TIMEOUT = 300
 
 

@@ -38,6 +38,7 @@ def results(**overrides: Any) -> dict[str, Any]:
                 "minimal view": load(1000),
                 "home": load(700),
                 "cached article": load(800),
+                "featured article": load(760),
                 "uncached article": load(200),
                 "login page": load(600),
             }
@@ -79,6 +80,17 @@ def results(**overrides: Any) -> dict[str, Any]:
             "redis_started_at": 0.9,
             "threads": 4,
             "paths": ["/"],
+        },
+        "media": {
+            "upload": {"size": [4000, 3000], "upload_ms": [900.0, 950.0], "median_ms": 925.0},
+            "page_weight": {
+                "slug": "demo-article-0002",
+                "viewport_px": 1280,
+                "html_bytes": 6000,
+                "image": {"width": 960, "format": "webp", "bytes": 40000},
+                "original_bytes": 900000,
+                "total_bytes": 46000,
+            },
         },
         "locust": {},
         "errors": [],

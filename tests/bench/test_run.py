@@ -92,10 +92,23 @@ def test_every_tier_and_page_was_loaded_without_error(tiny_run):
             "minimal view",
             "home",
             "cached article",
+            "featured article",
             "uncached article",
             "login page",
         }
         assert all(load["requests"] > 0 and load["errors"] == 0 for load in pages.values())
+
+
+def test_media_figures_are_measured(tiny_run):
+    media = tiny_run["results"]["media"]
+
+    assert len(media["upload"]["upload_ms"]) == 1
+    weight = media["page_weight"]
+    # A 1280 px window, a 44rem (704 px) slot: the 960 px WebP rendition.
+    assert weight["image"]["width"] == 960
+    assert weight["image"]["format"] == "webp"
+    assert weight["total_bytes"] == weight["html_bytes"] + weight["image"]["bytes"]
+    assert "## Media" in next(tiny_run["out"].glob("*-tiny.md")).read_text()
 
 
 def test_memory_is_read_for_each_worker(tiny_run):

@@ -61,3 +61,12 @@ def test_sections_that_did_not_run_are_not_measured_rather_than_met():
 
     assert verdicts
     assert {v.met for v in verdicts} == {None}
+
+
+def test_a_featured_image_costing_more_than_ten_percent_is_missed():
+    run = results()
+    run["http"]["memory"]["featured article"] = load(710)
+
+    verdicts = by_scope(evaluate(run), "cached article with a featured image")
+
+    assert verdicts == {"redis": True, "file": True, "memory": False}

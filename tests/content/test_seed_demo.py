@@ -5,10 +5,18 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from apps.content.models import Article
+from apps.media.models import MediaItem
 from apps.siteadmin.models import AuditEntry
 from filamenta.caching import versions_get
+from tests.media.conftest import media_root  # noqa: F401
 
 pytestmark = [pytest.mark.database, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def demo_media(media_root):  # noqa: F811
+    """The demo pictures land in the test's own MEDIA_ROOT."""
+    return media_root
 
 
 def seed(**options):
@@ -83,6 +91,8 @@ def test_seed_records_one_history_entry_per_bulk_write():
     assert sorted(AuditEntry.objects.values_list("action", "summary")) == [
         ("added", "2 user(s) added in bulk as author."),
         ("added", "3 article(s) added in bulk."),
+        # demo-article-0002's picture and the other two, uploaded once.
+        *(("added", f"media item “Demo picture {n}”: Uploaded.") for n in (1, 2, 3)),
     ]
 
 
@@ -90,3 +100,38 @@ def test_seed_bodies_are_sanitised_by_the_service():
     seed(users=1, articles=2)
 
     assert all(body.startswith("<p>") for body in Article.objects.values_list("body", flat=True))
+
+
+def test_seed_gives_every_fifth_article_a_generated_picture_once(client, demo_media):
+    seed(users=2, articles=12)
+
+    featured = Article.objects.exclude(featured_image=None).order_by("slug")
+    assert [a.slug for a in featured] == [
+        "demo-article-0002",
+        "demo-article-0007",
+        "demo-article-0012",
+    ]
+    pictures = MediaItem.objects.filter(title__startswith="Demo picture")
+    assert pictures.count() == 3
+    assert all(p.width == 2400 and p.alt_text for p in pictures)
+    assert all(p.renditions.count() == 8 for p in pictures)
+    html = client.get("/articles/demo-article-0002/").content.decode()
+    assert '<source type="image/webp"' in html
+    assert "og:image" in html
+    files = sorted(p.name for p in demo_media.rglob("*") if p.is_file())
+
+    seed(users=2, articles=12)
+
+    assert MediaItem.objects.count() == 3
+    assert sorted(p.name for p in demo_media.rglob("*") if p.is_file()) == files
+    assert Article.objects.exclude(featured_image=None).count() == 3
+
+
+def test_seed_gives_older_demo_articles_their_picture(demo_media):
+    seed(users=1, articles=3)
+    Article.objects.update(featured_image=None)
+
+    seed(users=1, articles=3)
+
+    assert Article.objects.get(slug="demo-article-0002").featured_image is not None
+    assert MediaItem.objects.count() == 3

@@ -1,0 +1,153 @@
+"""``{% responsive_image item sizes="…" %}``: an image with its renditions, from rows already read.
+
+Renders ``<picture>`` with a WebP ``<source>`` and an ``<img>`` in the
+original's format, both with ``srcset``/``sizes``; ``width``/``height`` are the
+original's (the browser reserves the box before the file arrives) and
+``loading="lazy"`` unless told otherwise. No inline style: the site's CSP
+allows none. The renditions come from ``item.renditions.all()``, so a page
+that prefetched them (the article selectors do) touches neither the database
+nor the storage here.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django import template
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from apps.media.models import MediaItem
+from apps.media.renditions import ORIGINAL_FORMATS, WEBP, rendition_pick, renditions_of
+from filamenta.caching import canonical_host
+
+register = template.Library()
+
+DEFAULT_SIZES = "(max-width: 960px) 100vw, 960px"
+OPEN_GRAPH_WIDTH = 1200
+LOADING = ("lazy", "eager")
+
+
+def _srcset(candidates: list[tuple[str, int]]) -> str:
+    return ", ".join(f"{url} {width}w" for url, width in candidates)
+
+
+def responsive_image_html(
+    item: MediaItem | None,
+    *,
+    sizes: str = DEFAULT_SIZES,
+    loading: str = "lazy",
+    css_class: str = "",
+    fallback_width: int = 960,
+) -> SafeString:
+    """The ``<picture>`` for ``item``; empty for no item or a document."""
+    if item is None or not item.is_image or not item.file:
+        return SafeString("")
+    loading = loading if loading in LOADING else "lazy"
+    original_format = ORIGINAL_FORMATS.get(item.content_type)
+    renditions = renditions_of(item=item)
+    original = (item.file.url, item.width or 0)
+    # A GIF has no original-format copies: its animation is shown as uploaded
+    # (its WebP thumbnail is the admin's, a still frame).
+    webp = [(r.file.url, r.width) for r in renditions if r.format == WEBP and original_format]
+    fallback = [
+        *((r.file.url, r.width) for r in renditions if r.format == original_format),
+        original,
+    ]
+    # The <img>'s own src: the rendition a 960 px column would take, for
+    # browsers without srcset and for readers that copy the src.
+    src = next((url for url, width in fallback if width >= fallback_width), original[0])
+    source = ""
+    if webp and original_format != WEBP:
+        source = format_html(
+            '<source type="image/webp" srcset="{}" sizes="{}">', _srcset(webp), sizes
+        )
+    img_srcset = (
+        format_html(' srcset="{}" sizes="{}"', _srcset(fallback), sizes)
+        if len(fallback) > 1
+        else ""
+    )
+    return format_html(
+        '<picture>{}<img src="{}"{} width="{}" height="{}" loading="{}" alt="{}"{}></picture>',
+        source,
+        src,
+        img_srcset,
+        item.width,
+        item.height,
+        loading,
+        item.alt_text,
+        format_html(' class="{}"', css_class) if css_class else "",
+    )
+
+
+@register.simple_tag
+def responsive_image(
+    item: MediaItem | None,
+    sizes: str = DEFAULT_SIZES,
+    loading: str = "lazy",
+    css_class: str = "",
+) -> SafeString:
+    return responsive_image_html(item, sizes=sizes, loading=loading, css_class=css_class)
+
+
+def absolute_media_url(url: str, request: HttpRequest | None) -> str | None:
+    """``url`` made absolute for a page the cache keeps whole; None when that is not safe.
+
+    An absolute MEDIA_URL (an object store's base URL) is already absolute.
+    Otherwise the origin is the scheme and the ALLOWED_HOSTS entry the request
+    matched (``canonical_host``), the same copy every reader of that page gets:
+    never the client's own Host, port or spelling, which would land in the
+    shared copy. An entry that is a pattern (``.example.com``, ``*``) names no
+    single host, so there is no absolute URL to give.
+    """
+    if urlsplit(url).scheme in ("http", "https"):
+        return url
+    if request is None:
+        return None
+    host = canonical_host(request)
+    if host.startswith(".") or "*" in host:
+        return None
+    return f"{request.scheme}://{host}{url}"
+
+
+@register.simple_tag(takes_context=True)
+def open_graph_image(context: template.Context, item: MediaItem | None) -> SafeString:
+    """``og:image`` (with type, width, height and alt) for a page's head, absolute.
+
+    The original's format (not WebP, which some link previews still refuse),
+    at the narrowest rendition 1200 px wide or more (the size previews ask
+    for), else the original.
+    """
+    if item is None or not item.is_image or not item.file:
+        return SafeString("")
+    picked = rendition_pick(item=item, width=OPEN_GRAPH_WIDTH)
+    if picked is not None and picked.width >= OPEN_GRAPH_WIDTH:
+        url, width, height, content_type = (
+            picked.file.url,
+            picked.width,
+            picked.height,
+            picked.content_type,
+        )
+    else:  # no copy that wide: the original, never smaller than its copies
+        url, width, height, content_type = (
+            item.file.url,
+            item.width,
+            item.height,
+            item.content_type,
+        )
+    absolute = absolute_media_url(url, context.get("request"))
+    if absolute is None:
+        return SafeString("")
+    return format_html(
+        '<meta property="og:image" content="{}">\n'
+        '  <meta property="og:image:type" content="{}">\n'
+        '  <meta property="og:image:width" content="{}">\n'
+        '  <meta property="og:image:height" content="{}">\n'
+        '  <meta property="og:image:alt" content="{}">',
+        absolute,
+        content_type,
+        width,
+        height,
+        item.alt_text,
+    )
