@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -19,6 +20,7 @@ from .services import (
     article_update,
     articles_delete,
 )
+from .widgets import RichTextEditor
 
 
 @admin.register(Article)
@@ -33,6 +35,8 @@ class ArticleAdmin(ServiceAuditedModelAdmin):
     readonly_fields = ("created_at", "updated_at")
     actions = ("publish_selected", "archive_selected")
     list_per_page = 50
+    # The body in a rich-text editor (Trix) rather than a textarea of HTML.
+    formfield_overrides = {models.TextField: {"widget": RichTextEditor}}
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "body")}),
         ("Publication", {"fields": ("status", "author", "published_at")}),
