@@ -1,4 +1,4 @@
-"""The editor's chooser (GET /admin/media/chooser/): JSON of what the person may use, in the admin."""
+"""The editor's chooser (GET /admin/media/chooser/): JSON of what one may use, in the admin."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ CHOOSER = "/admin/media/chooser/"
 def library(media_root, editor, author):
     return {
         "lamp": media_upload(
-            file=upload("lamp.png", image_bytes()), title="Harbour lamp", alt_text="A lamp", by=editor
+            file=upload("lamp.png", image_bytes()),
+            title="Harbour lamp",
+            alt_text="A lamp",
+            by=editor,
         ),
         "boat": media_upload(
             file=upload("boat.png", image_bytes()), title="Boat", alt_text="A red boat", by=author
@@ -125,4 +128,5 @@ def test_the_article_form_gives_the_editor_the_chooser_under_the_sub_path(client
     assert 'data-media-chooser="/filamenta/admin/media/chooser/"' in page
     assert "<trix-editor" in page
     assert 'name="trix-csp-nonce"' in page
-    assert "vendor/trix/trix.js" in page and "content/editor.js" in page
+    assert "vendor/trix/trix.js" in page
+    assert "content/editor.js" in page
