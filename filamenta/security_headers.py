@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 
 # Browser features the site never uses: off for this origin and every frame.
 # (Django's admin and the public pages use none of them.)
@@ -76,7 +76,10 @@ def content_security_policy(*, media_url: str) -> dict[str, dict[str, list[str]]
         "DIRECTIVES": {
             "default-src": [NONE],
             "script-src": [SELF],
-            "style-src": [SELF],
+            # NONCE only where a page reads request.csp_nonce (django-csp adds it
+            # lazily): the article form, for the one <style> element the editor
+            # (Trix) adds as it loads. Every other page's style-src is 'self' alone.
+            "style-src": [SELF, NONCE],
             "img-src": images,
             # The admin's autocomplete (the article's author) fetches /admin/autocomplete/.
             "connect-src": [SELF],

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.media.chooser import media_chooser
 from apps.media.views import media_urlpatterns
 from apps.siteadmin.views import operations
 from apps.users.views import admin_login
@@ -14,6 +15,8 @@ urlpatterns = [
     # and the operations page inside the admin's chrome and permissions.
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/operations/", admin.site.admin_view(operations), name="admin_operations"),
+    # The article editor's image and document chooser (apps/media/chooser.py).
+    path("admin/media/chooser/", admin.site.admin_view(media_chooser), name="admin_media_chooser"),
     path("admin/", admin.site.urls),
     path("accounts/", include("apps.users.urls")),
     # Uploads, with DEBUG only: deployed, the web server or the object store serves them.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -21,6 +22,7 @@ from .services import (
     article_update,
     articles_delete,
 )
+from .widgets import RichTextEditor
 
 
 @admin.register(Article)
@@ -35,6 +37,8 @@ class ArticleAdmin(ServiceAuditedModelAdmin):
     readonly_fields = ("created_at", "updated_at")
     actions = ("publish_selected", "archive_selected")
     list_per_page = 50
+    # The body in a rich-text editor (Trix) rather than a textarea of HTML.
+    formfield_overrides = {models.TextField: {"widget": RichTextEditor}}
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "featured_image", "body")}),
         ("Publication", {"fields": ("status", "author", "published_at")}),

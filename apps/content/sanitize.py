@@ -7,15 +7,26 @@ survive. Sanitising on save, not on display, keeps every reader of the
 database (feed, sitemap, exports) safe without remembering to clean.
 
 nh3's ``url_schemes`` applies only to the attributes ammonia knows hold URLs
-(``href``, ``src``, and a few on tags we do not allow), not to ``cite``; so
-every URL attribute we keep also passes ``_drop_unsafe_urls``.
+(``href``, ``src``, and a few on tags we do not allow), not to ``cite`` or
+``srcset``; so every URL attribute we keep also passes ``_drop_unsafe_urls``.
+
+Images are what the rich-text editor inserts from the media library
+(``<figure><img src srcset sizes width height alt loading><figcaption>``):
+an image loads from the visitor's browser, so one from another host tells
+that host who reads what, and can change under us. It is kept only when every
+URL it would load is our own media (``media_prefixes``), unless the site's
+``allow_external_images`` setting says otherwise; ``data:`` never passes.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import re
+from collections.abc import Callable
+from urllib.parse import unquote, urlsplit
 
 import nh3
+from django.conf import settings
+from django.core.files.storage import default_storage
 
 ALLOWED_TAGS = frozenset(
     {
@@ -30,7 +41,7 @@ ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "hreflang"},
     "abbr": {"title"},
     "blockquote": {"cite"},
-    "img": {"src", "alt", "title", "width", "height"},
+    "img": {"src", "srcset", "sizes", "alt", "title", "width", "height", "loading"},
     "ol": {"start", "reversed"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
@@ -40,37 +51,170 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # The attributes of ALLOWED_ATTRIBUTES whose value is a URL (on any tag, so
 # that one added to the allow-list later is checked without a second edit).
-URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
+URL_ATTRIBUTES = frozenset({"href", "src", "cite", "srcset"})
+# The attributes whose URLs an image loads by itself, without a click.
+IMAGE_URL_ATTRIBUTES = frozenset({"src", "srcset"})
+# What the other image attributes may hold: pixels, and the two loading hints.
+IMAGE_DIMENSION = re.compile(r"[0-9]{1,5}")
+IMAGE_LOADING = frozenset({"lazy", "eager"})
+SRCSET_DESCRIPTOR = re.compile(r"[0-9]{1,5}w|[0-9]{1,2}(?:\.[0-9]{1,3})?x")
 # Script and style content is dropped with its tag, not shown as text.
 DROPPED_WITH_CONTENT = frozenset({"script", "style", "template", "iframe", "object", "noscript"})
 
 
-def sanitize_html(html: str) -> str:
-    """Return ``html`` reduced to the allow-list; safe to mark as safe in a template."""
-    return nh3.clean(
+def sanitize_html(html: str, *, allow_external_images: bool = False) -> str:
+    """Return ``html`` reduced to the allow-list; safe to mark as safe in a template.
+
+    ``allow_external_images`` is the site setting of that name (the article
+    services pass it): without it, an ``<img>`` loading anything but our own
+    media is removed. The default is the strict one, so a caller that forgets
+    it refuses rather than lets through.
+    """
+    prefixes = media_prefixes()
+    cleaned = nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(ALLOWED_URL_SCHEMES),
-        attribute_filter=_drop_unsafe_urls,
+        attribute_filter=_attribute_filter(
+            media=prefixes, allow_external_images=allow_external_images
+        ),
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+    return _IMG_TAG.sub(_drop_image_without_source, cleaned)
 
 
-def _drop_unsafe_urls(tag: str, attribute: str, value: str) -> str | None:
-    """Keep a URL attribute only when it is relative or of an allowed scheme.
+def media_prefixes() -> tuple[str, ...]:
+    """Where our own media lives: MEDIA_URL, and the storage's base URL when it differs.
+
+    Read on each call, not at import: MEDIA_URL takes the script prefix of the
+    request being served (``/filamenta/media/`` under a sub-path), and tests
+    and hosts change the storage. A relative MEDIA_URL gives a root-relative
+    prefix; an absolute one (an object store or a CDN of ours) gives
+    ``https://host/path/``, which also stands for its scheme-relative form.
+    """
+    found = [str(settings.MEDIA_URL)]
+    base_url = getattr(default_storage, "base_url", None)
+    if isinstance(base_url, str) and base_url:
+        found.append(base_url)
+    else:
+        # Object stores (django-storages) have no base_url: ask for one name's URL.
+        try:
+            probe = default_storage.url("p")
+        except Exception:  # a store without credentials yet, or not reachable: MEDIA_URL stands
+            probe = ""
+        parts = urlsplit(probe)
+        if parts.netloc and parts.path.endswith("/p"):
+            found.append(f"{parts.scheme}://{parts.netloc}{parts.path[:-1]}")
+    return tuple(dict.fromkeys(_normal_prefix(prefix) for prefix in found if prefix))
+
+
+def _normal_prefix(prefix: str) -> str:
+    if not prefix.endswith("/"):
+        prefix += "/"
+    parts = urlsplit(prefix)
+    if parts.netloc:
+        return f"//{parts.netloc.lower()}{parts.path}"
+    return prefix if prefix.startswith("/") else "/" + prefix
+
+
+def is_own_media(url: str, *, media: tuple[str, ...]) -> bool:
+    """Whether ``url`` is a file of our media: under one of ``media`` and never climbing out.
+
+    A path-relative URL ("media/x.jpg") resolves against the article's own
+    address, so it is not ours; "..", "." and backslashes (which browsers read
+    as slashes) are refused anywhere in the path, encoded or not.
+    """
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    if parts.scheme not in ("", "http", "https") or (parts.scheme and not parts.netloc):
+        return False
+    path = unquote(parts.path)
+    if "\\" in path or any(segment in (".", "..") for segment in path.split("/")):
+        return False
+    where = f"//{parts.netloc.lower()}{path}" if parts.netloc else path
+    return any(where.startswith(prefix) for prefix in media)
+
+
+def srcset_urls(value: str) -> list[str] | None:
+    """The candidate URLs of a ``srcset``, or None when it cannot be read.
+
+    After the HTML standard's parsing: a candidate is a URL (no spaces; a
+    trailing comma ends it) followed by optional descriptors up to the next
+    comma. Anything but a width ("480w") or density ("2x") descriptor makes
+    it unreadable (a browser would skip it; we refuse it), and None makes the
+    caller drop the attribute.
+    """
+    urls, position, length = [], 0, len(value)
+    while position < length:
+        while position < length and (value[position].isspace() or value[position] == ","):
+            position += 1
+        if position >= length:
+            break
+        start = position
+        while position < length and not value[position].isspace():
+            position += 1
+        url = value[start:position]
+        descriptors = ""
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            start = position
+            while position < length and value[position] != ",":
+                position += 1
+            descriptors = value[start:position]
+        if not url or not all(SRCSET_DESCRIPTOR.fullmatch(d) for d in descriptors.split()):
+            return None
+        urls.append(url)
+    return urls
+
+
+def _attribute_filter(
+    *, media: tuple[str, ...], allow_external_images: bool
+) -> Callable[[str, str, str], str | None]:
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute in ("width", "height"):
+            return value if IMAGE_DIMENSION.fullmatch(value.strip()) else None
+        if tag == "img" and attribute == "loading":
+            return value if value.strip().lower() in IMAGE_LOADING else None
+        if attribute not in URL_ATTRIBUTES:
+            return value
+        urls = srcset_urls(value) if attribute == "srcset" else [value]
+        if not urls or not all(_is_safe_url(url) for url in urls):
+            return None
+        foreign = not all(is_own_media(url, media=media) for url in urls)
+        if tag == "img" and attribute in IMAGE_URL_ATTRIBUTES and foreign:
+            return value if allow_external_images else None
+        return value
+
+    return keep
+
+
+def _is_safe_url(value: str) -> bool:
+    """Whether a URL is relative or of an allowed scheme.
 
     ``value`` arrives decoded (entities resolved by the HTML parser).
     ``urlsplit`` finds the scheme the way browsers do (WHATWG): leading
     control characters and spaces, and tabs and newlines anywhere, are
     ignored, so ``java<TAB>script:`` is still ``javascript``.
     """
-    if attribute not in URL_ATTRIBUTES:
-        return value
     try:
         scheme = urlsplit(value).scheme
     except ValueError:  # e.g. an unclosed IPv6 bracket: no browser would follow it either
-        return None
-    return value if scheme in ("", *ALLOWED_URL_SCHEMES) else None
+        return False
+    return scheme in ("", *ALLOWED_URL_SCHEMES)
+
+
+# nh3 writes every tag back in one form (attribute values double-quoted, '"'
+# escaped), so an <img> tag can be matched exactly in its output. An image
+# whose source the filter refused is removed: it would show as a broken image.
+# Only a tidying: the refused URL is already gone whether or not this matches.
+_IMG_TAG = re.compile(r'<img(?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*\s*/?>')
+
+
+def _drop_image_without_source(match: re.Match[str]) -> str:
+    return match.group(0) if ' src="' in match.group(0) else ""

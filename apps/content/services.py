@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.siteadmin.models import AuditEntry
+from apps.siteadmin.selectors import site_settings_get
 from apps.siteadmin.services import (
     audited_delete,
     audited_delete_many,
@@ -100,13 +101,20 @@ def article_media_refresh(*, article: Article) -> None:
     )
 
 
+def _sanitize_body(body: str | None) -> str:
+    """The allow-list, with the site's choice about images from other hosts."""
+    return sanitize_html(
+        body or "", allow_external_images=site_settings_get().allow_external_images
+    )
+
+
 def _article_prepare(article: Article) -> None:
     """The one place an article is made safe and complete before it is stored.
 
     Sanitising here rather than in ``Article.save`` covers the bulk path too
     (``bulk_create`` skips ``save()``); every write goes through this module.
     """
-    article.body = sanitize_html(article.body or "")
+    article.body = _sanitize_body(article.body)
     if not article.slug:
         article.slug = article_unique_slug(title=article.title, exclude_pk=article.pk)
     if article.status == Article.Status.PUBLISHED and article.published_at is None:
@@ -165,7 +173,7 @@ def article_update(*, article: Article, by: Any, **fields: Any) -> Article:
     if unknown:
         raise TypeError(f"articles have no editable field(s) {sorted(unknown)}")
     if "body" in fields:
-        fields["body"] = sanitize_html(fields["body"] or "")
+        fields["body"] = _sanitize_body(fields["body"])
     if "featured_image" in fields:
         _featured_image_check(image=fields["featured_image"], by=by)
     stored = Article.objects.select_for_update().get(pk=article.pk)

@@ -100,6 +100,14 @@ class SiteSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Entries in the RSS feed (1 to 100).",
     )
+    # Images in article bodies load from the reader's browser: one from another
+    # host tells it who reads what and can change under us (apps/content/sanitize.py).
+    allow_external_images = models.BooleanField(
+        "allow images from other sites",
+        default=False,
+        help_text="Keep images from other sites in article bodies when they are saved. "
+        "Off: only images of the media library are kept.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -160,7 +160,14 @@ def model_changed_fields(
 
 
 SITE_SETTINGS_FIELDS = frozenset(
-    {"site_name", "tagline", "contact_email", "items_per_page", "feed_items"}
+    {
+        "site_name",
+        "tagline",
+        "contact_email",
+        "items_per_page",
+        "feed_items",
+        "allow_external_images",
+    }
 )
 
 

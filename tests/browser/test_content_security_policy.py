@@ -38,6 +38,7 @@ def console_problems(browser: Any) -> list[str]:
 
 def test_admin_and_public_pages_keep_to_the_policy(browser, live_server, make_user, make_article):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -100,4 +101,27 @@ def test_admin_and_public_pages_keep_to_the_policy(browser, live_server, make_us
     wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".select2-results"), "owner"))
     if found := console_problems(browser):
         problems["/admin/content/article/add/ (widgets opened)"] = found
+
+    # The body's rich-text editor (Trix, its nonced style element, its icons) and its
+    # toolbar: typing, a heading, a list, a quote, code, a link, and the media chooser.
+    browser.get(f"{live_server.url}/admin/content/article/{article.pk}/change/")
+    editor = browser.find_element(By.CSS_SELECTOR, "trix-editor")
+    editor.click()
+    editor.send_keys(Keys.END, Keys.ENTER, "A heading")
+    for attribute in ("heading1", "heading3", "quote", "code", "bullet", "number"):
+        browser.find_element(By.CSS_SELECTOR, f"[data-trix-attribute={attribute}]").click()
+    editor.send_keys(Keys.ENTER, "linked")
+    browser.find_element(By.CSS_SELECTOR, "[data-trix-action=link]").click()
+    browser.find_element(By.CSS_SELECTOR, "input[name=href]").send_keys("https://example.com/")
+    browser.find_element(By.CSS_SELECTOR, "input[data-trix-method=setAttribute]").click()
+    for kind in ("image", "document"):
+        browser.find_element(By.CSS_SELECTOR, f"button[data-media-kind={kind}]").click()
+        wait.until(
+            ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".media-chooser"), "Nothing found")
+        )
+        browser.find_element(By.CSS_SELECTOR, ".media-chooser__close").click()
+    assert "linked" in editor.text
+    if found := console_problems(browser):
+        problems["/admin/content/article/ change (editor used)"] = found
+    snap(browser, "csp-editor")
     assert not problems, problems

@@ -57,9 +57,15 @@ def test_write_publish_read_and_audit(browser, live_server, settings):
     browser.get(f"{live_server.url}/admin/content/article/add/")
     browser.find_element(By.NAME, "title").send_keys("Lamps of the harbour")
     wait.until(lambda d: d.find_element(By.NAME, "slug").get_attribute("value"))
-    browser.find_element(By.NAME, "body").send_keys(
-        "<p>The <em>harbour</em> lamps.</p><script>alert('x')</script>"
-    )
+    # The body is a rich-text editor: its toolbar makes the emphasis; markup typed is text.
+    editor = browser.find_element(By.CSS_SELECTOR, "trix-editor")
+    editor.click()
+    editor.send_keys("The ")
+    italic = browser.find_element(By.CSS_SELECTOR, "[data-trix-attribute=italic]")
+    italic.click()
+    editor.send_keys("harbour")
+    italic.click()
+    editor.send_keys(" lamps. <script>alert('x')</script>")
     snap(browser, "3-article-form")
     browser.find_element(By.NAME, "_save").click()
     # The add form's own address contains the list's: wait for the message instead.
@@ -80,7 +86,9 @@ def test_write_publish_read_and_audit(browser, live_server, settings):
     wait.until(ec.url_contains("/articles/lamps-of-the-harbour/"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Lamps of the harbour"
     assert browser.find_element(By.CSS_SELECTOR, ".body em").text == "harbour"
-    assert "alert(" not in browser.page_source
+    # What was typed as markup is shown as text, never run.
+    assert "<script>alert" not in browser.page_source
+    assert "<script>alert('x')</script>" in browser.find_element(By.CSS_SELECTOR, ".body").text
     assert browser.find_element(By.CSS_SELECTOR, "link[rel=stylesheet]").get_attribute("href")
     snap(browser, "5-public-article")
 

@@ -67,3 +67,22 @@ def test_no_template_needs_an_unsafe_policy(template):
     text = template.read_text()
     found = [what for what, pattern in REFUSED.items() if pattern.search(text)]
     assert not found, f"{template.relative_to(PROJECT)} has {', '.join(found)}"
+
+
+@pytest.mark.django_db
+def test_only_the_article_form_allows_the_editor_s_one_nonced_style(client, editor):
+    """Trix adds one style element as it loads, with the nonce the article form puts in a meta."""
+    client.force_login(editor)
+
+    def directives(path: str) -> dict[str, str]:
+        policy = client.get(path).headers["Content-Security-Policy"]
+        return dict(d.strip().split(" ", 1) for d in policy.split(";"))
+
+    form = client.get("/admin/content/article/add/")
+    policy = form.headers["Content-Security-Policy"]
+    found = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    nonce = re.search(r'name="trix-csp-nonce" content="([^"]+)"', form.content.decode()).group(1)
+    assert found["style-src"] == f"'self' 'nonce-{nonce}'"
+    assert found["script-src"] == "'self'"
+    assert directives("/admin/content/article/")["style-src"] == "'self'"
+    assert directives("/admin/")["style-src"] == "'self'"
