@@ -40,3 +40,6 @@ BACKEND_STATE_DIR = INSTANCE_DIR / "state"
 globals().update(
     backend_settings(env=env, instance_dir=INSTANCE_DIR, requested="memory").django_settings()
 )
+
+# The suite writes its uploads beside its own instance folder, never the site's.
+MEDIA_ROOT = INSTANCE_DIR / "media"
