@@ -19,7 +19,7 @@ from apps.users.settings_from_env import (
 )
 from filamenta import security_headers
 from filamenta.database import database_from_env
-from filamenta.environment import BASE_DIR, env
+from filamenta.environment import BASE_DIR, env, whole_number
 from filamenta.logging_config import logging_config
 from filamenta.media_storage import media_storage_from_env
 
@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "filamenta.backends.counters",
     "apps.content",
     "apps.siteadmin",
+    "apps.media",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(INSTANCE_DIR / "media")))
+# The media library's upload limit (apps/media/services.py), in megabytes of 2**20 bytes.
+MEDIA_MAX_UPLOAD_MB = whole_number("MEDIA_MAX_UPLOAD_MB", 10, minimum=1, maximum=1024)
 # Whitenoise matches request paths after the server strips the mount point.
 WHITENOISE_STATIC_PREFIX = "/static/"
 

@@ -39,6 +39,7 @@ def test_editor_publishes_but_does_not_manage_people():
     granted = permissions_of("editor")
     assert "content.publish_article" in granted
     assert "content.delete_article" in granted
+    assert "media.delete_mediaitem" in granted
     assert "users.change_user" not in granted
     assert "siteadmin.change_sitesettings" not in granted
 
@@ -48,6 +49,10 @@ def test_author_writes_but_cannot_publish_or_delete():
         "content.add_article",
         "content.change_article",
         "content.view_article",
+        # Their own uploads only (apps/media/selectors.py).
+        "media.add_mediaitem",
+        "media.change_mediaitem",
+        "media.view_mediaitem",
     }
 
 
