@@ -259,10 +259,26 @@ class SeaweedS3:
             f"-ip={LOOPBACK}", f"-ip.bind={LOOPBACK}",
             f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
             "-s3", f"-s3.port={s3}", f"-s3.config={self.directory / 's3.json'}",
+            # Its Iceberg and Lance catalogs listen on fixed ports (8181, 9101): off.
+            "-s3.port.iceberg=0", "-s3.port.lance=0",
         ]  # fmt: skip
 
     def start(self, timeout: float = 60) -> None:
-        """Start it and wait until ``list_buckets`` answers; if it does not, stop it and raise."""
+        """Start it and wait until ``list_buckets`` answers; if it does not, stop it and raise.
+
+        A ``weed`` that exits at once lost a race for one of its eight ports
+        (another server took one after :func:`free_port` handed it out): it
+        is started once more on fresh ports.
+        """
+        try:
+            self._start(timeout)
+        except RuntimeError as error:
+            if "exited" not in str(error):
+                raise
+            self.ports = self._free_ports(4)
+            self._start(timeout)
+
+    def _start(self, timeout: float) -> None:
         import json
 
         (self.directory / "data").mkdir(parents=True, exist_ok=True)
@@ -304,4 +320,13 @@ class SeaweedS3:
         """SIGTERM, then SIGKILL after ``grace`` seconds (its process group)."""
         if self.process is not None:
             stop_group(self.process, grace)
+            self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL it at once, as a crash would: a store that is simply gone."""
+        if self.process is not None:
+            if self.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
             self.process = None

@@ -24,6 +24,7 @@ pages keep rendering.
 
 from __future__ import annotations
 
+import contextlib
 import mimetypes
 import os
 import re
@@ -33,7 +34,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -49,7 +50,7 @@ S3_BACKEND = "filamenta.media_s3.MediaS3Storage"
 # public:  anyone who knows a name reads a file, nobody but the site lists a
 #          folder (names hold a random key): shared hosting, where Apache runs as
 #          "nobody" and cannot be put in the account's group.
-MODES = {"private": (None, None), "group": (0o640, 0o750), "public": (0o644, 0o711)}
+MODES = {"private": (None, None), "group": (0o640, 0o2750), "public": (0o644, 0o711)}
 
 # Objects in a bucket: the type from the stored name's extension, which the upload
 # service chose from the detected content (never the uploader's claim).
@@ -443,22 +444,52 @@ class MediaFileSystemStorage(FileSystemStorage):
     MEDIA_ROOT hands its group (the web server's) to every folder and file below.
     """
 
-    _reachable = False
+    # MEDIA_ROOTs this process opened to the web server already: once each, not per file.
+    _opened: ClassVar[set[str]] = set()
 
     def _save(self, name: str, content: Any) -> str:
         from django.conf import settings
 
-        directory_mode = self.directory_permissions_mode
-        if directory_mode is not None and directory_mode & 0o011 and not self._reachable:
+        mode = self.directory_permissions_mode
+        if mode is not None:
             root = Path(self.location)
-            _reach(root, Path(settings.INSTANCE_DIR))
-            root.mkdir(parents=True, exist_ok=True)
-            info = root.stat()
-            if info.st_uid == os.geteuid():
-                # Keep its set-group-ID bit; add what the mode grants.
-                root.chmod(stat.S_IMODE(info.st_mode) | directory_mode)
-            type(self)._reachable = True
+            self._make_folders(root, Path(self.path(name)).parent, mode)
+            if mode & 0o011 and self.location not in self._opened:
+                _reach(root, Path(settings.INSTANCE_DIR))
+                info = root.stat()
+                lacking = mode & 0o777 & ~info.st_mode
+                if lacking and info.st_uid == os.geteuid():  # made private before: open it
+                    root.chmod(stat.S_IMODE(info.st_mode) | lacking)
+                self._opened.add(self.location)
         return super()._save(name, content)
+
+    @staticmethod
+    def _make_folders(root: Path, folder: Path, mode: int) -> None:
+        """Create ``folder`` (and MEDIA_ROOT) with ``mode`` by the umask alone, never chmod.
+
+        Django's own makedirs chmods each new folder, and a chmod by a user who
+        is not in the folder's group clears its set-group-ID bit: the next
+        folder down would then get the site's group, not the web server's. A
+        mkdir under a matching umask keeps the bit the kernel hands down. The
+        umask is the process's: only the one-thread servers we ship (gunicorn
+        sync workers, Passenger's processes) save media.
+        """
+        missing = []
+        for candidate in (folder, *folder.parents):
+            if candidate.is_dir():
+                break
+            missing.append(candidate)
+            if candidate == root:
+                break
+        if not missing:
+            return
+        previous = os.umask(0o777 & ~mode)
+        try:
+            for candidate in reversed(missing):
+                with contextlib.suppress(FileExistsError):
+                    candidate.mkdir(mode & 0o777)
+        finally:
+            os.umask(previous)
 
     def save(self, name: str | None, content: Any, max_length: int | None = None) -> str:
         try:
