@@ -436,6 +436,29 @@ def _reach(media_root: Path, instance_dir: Path) -> None:
             return
 
 
+def open_media_root(storage: FileSystemStorage) -> None:
+    """Make MEDIA_ROOT (and the way to it inside INSTANCE_DIR) what the host's modes say.
+
+    Once per process and location, before the first upload (and by
+    deploy/cpanel/setup_site.py before any): a MEDIA_ROOT made private earlier
+    gets the folder mode's bits; a set-group-ID bit already there is kept.
+    Nothing happens with private modes (the umask's 0700).
+    """
+    from django.conf import settings
+
+    mode = storage.directory_permissions_mode
+    if mode is None or not mode & 0o011:
+        return
+    root = Path(storage.location)
+    MediaFileSystemStorage._make_folders(root, root, mode)
+    _reach(root, Path(settings.INSTANCE_DIR))
+    info = root.stat()
+    lacking = mode & 0o777 & ~info.st_mode
+    if lacking and info.st_uid == os.geteuid():
+        root.chmod(stat.S_IMODE(info.st_mode) | lacking)
+    MediaFileSystemStorage._opened.add(storage.location)
+
+
 class MediaFileSystemStorage(FileSystemStorage):
     """MEDIA_ROOT with the host's modes, reachable by the web server, and clear errors.
 
@@ -448,19 +471,11 @@ class MediaFileSystemStorage(FileSystemStorage):
     _opened: ClassVar[set[str]] = set()
 
     def _save(self, name: str, content: Any) -> str:
-        from django.conf import settings
-
         mode = self.directory_permissions_mode
         if mode is not None:
-            root = Path(self.location)
-            self._make_folders(root, Path(self.path(name)).parent, mode)
-            if mode & 0o011 and self.location not in self._opened:
-                _reach(root, Path(settings.INSTANCE_DIR))
-                info = root.stat()
-                lacking = mode & 0o777 & ~info.st_mode
-                if lacking and info.st_uid == os.geteuid():  # made private before: open it
-                    root.chmod(stat.S_IMODE(info.st_mode) | lacking)
-                self._opened.add(self.location)
+            self._make_folders(Path(self.location), Path(self.path(name)).parent, mode)
+            if self.location not in self._opened:
+                open_media_root(self)
         return super()._save(name, content)
 
     @staticmethod

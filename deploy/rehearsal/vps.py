@@ -179,7 +179,7 @@ def rehearse(r: Rehearsal) -> None:
             "/etc/letsencrypt/live/example.com/fullchain.pem": str(cert),
             "/etc/letsencrypt/live/example.com/privkey.pem": str(key),
             "/srv/filamenta/staticfiles/": f"{static_root}/",
-            "/srv/filamenta/instance/media/": f"{media_root}/",
+            "/srv/filamenta/media/": f"{media_root}/",
             "/var/log/nginx/": f"{logs}/",
             "/var/www/letsencrypt": str(r.workdir / "acme"),
         },
