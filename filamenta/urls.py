@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.media.views import media_urlpatterns
 from apps.siteadmin.views import operations
 from apps.users.views import admin_login
 from filamenta.health import healthz
@@ -15,6 +16,8 @@ urlpatterns = [
     path("admin/operations/", admin.site.admin_view(operations), name="admin_operations"),
     path("admin/", admin.site.urls),
     path("accounts/", include("apps.users.urls")),
+    # Uploads, with DEBUG only: deployed, the web server or the object store serves them.
+    *media_urlpatterns(),
     path("", include("apps.content.urls")),
 ]
 

@@ -188,6 +188,27 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(INSTANCE_DIR / "media")))
 # The media library's upload limit (apps/media/services.py), in megabytes of 2**20 bytes.
 MEDIA_MAX_UPLOAD_MB = whole_number("MEDIA_MAX_UPLOAD_MB", 10, minimum=1, maximum=1024)
+
+
+# Uploads past 2.5 MB (FILE_UPLOAD_MAX_MEMORY_SIZE) go to a private temporary file
+# in instance/, not the host's shared /tmp; a file past MEDIA_MAX_UPLOAD_MB is
+# dropped as it arrives (apps/media/uploads.py), so neither memory nor disk holds it.
+def upload_temp_dir(instance_dir: Path) -> str | None:
+    """instance/uploads, made now (Django's checks want it to exist); None if it cannot be."""
+    folder = instance_dir / "uploads"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:  # a read-only instance folder: the system's temporary folder, then
+        return None
+    return str(folder)
+
+
+FILE_UPLOAD_TEMP_DIR = upload_temp_dir(INSTANCE_DIR)
+FILE_UPLOAD_HANDLERS = [
+    "apps.media.uploads.MediaUploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Whitenoise matches request paths after the server strips the mount point.
 WHITENOISE_STATIC_PREFIX = "/static/"
 

@@ -7,7 +7,7 @@ PostgreSQL and MariaDB (see the Makefile's test targets).
 from filamenta.backends.settings import backend_settings
 
 from .base import *  # noqa: F403
-from .base import DATABASES, INSTANCE_DIR, env
+from .base import DATABASES, INSTANCE_DIR, env, upload_temp_dir
 
 DEPLOYMENT_TARGET = "test"
 DEBUG = False
@@ -30,6 +30,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and (
 
 INSTANCE_DIR = INSTANCE_DIR / "test"
 BACKEND_STATE_DIR = INSTANCE_DIR / "state"
+FILE_UPLOAD_TEMP_DIR = upload_temp_dir(INSTANCE_DIR)
 
 # CACHES, SESSIONS AND RATE LIMITS
 # ------------------------------------------------------------------------------

@@ -208,8 +208,11 @@ def _damaged(found: Format) -> MediaRefused:
     )
 
 
-def _reencoded(image: Image.Image, found: Format) -> bytes:
-    """The picture alone: orientation applied, no EXIF/XMP/comments, the colour profile kept."""
+def _reencoded(image: Image.Image, found: Format) -> tuple[bytes, int, int]:
+    """The picture alone: orientation applied, no EXIF/XMP/comments, the colour profile kept.
+
+    Returns the bytes and the pixel size as stored (turned by the orientation).
+    """
     out = io.BytesIO()
     icc_profile = image.info.get("icc_profile")
     keep = {"transparency", "duration", "loop", "background", "disposal"}
@@ -230,7 +233,7 @@ def _reencoded(image: Image.Image, found: Format) -> bytes:
     elif found is GIF:
         options.update(comment=b"")
     picture.save(out, **options)
-    return out.getvalue()
+    return out.getvalue(), *picture.size
 
 
 def _prepared_image(file: Any, found: Format) -> tuple[bytes, int, int]:
@@ -253,7 +256,7 @@ def _prepared_image(file: Any, found: Format) -> tuple[bytes, int, int]:
             file.seek(0)
             with Image.open(file, formats=[found.pillow]) as image:
                 image.load()  # decodes every pixel: a truncated file fails here
-                data = _reencoded(image, found)
+                data, width, height = _reencoded(image, found)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _pixels_refused(*_header_size(file, found)) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, IndexError):
@@ -331,7 +334,11 @@ def media_upload(
     size = _checked_size(file)
     found = _detected(file)
     original_name = media_clean_name(getattr(file, "name", "") or "")
-    title = (title or "").strip() or original_name.rpartition(".")[0] or original_name
+    # Without a title, the name's stem stands in, cut to what a title holds.
+    title_field = MediaItem._meta.get_field("title")
+    title = (title or "").strip() or (original_name.rpartition(".")[0] or original_name)[
+        : title_field.max_length
+    ]
     item = MediaItem(
         key=uuid.uuid4(),
         kind=found.kind,
