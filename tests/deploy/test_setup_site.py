@@ -66,7 +66,7 @@ def test_creates_instance_private_on_default_paths(clean_env, tmp_path):
     env_file = tmp_path / "site.env"
     env_file.write_text(
         f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}\nDJANGO_ALLOWED_HOSTS=example.com\n"
-        f"STATIC_ROOT={tmp_path}/static\nCPANEL_PUBLIC_DIR={tmp_path}/public_html\n"
+        f"STATIC_ROOT={tmp_path}/static\n"
     )
     instance = Path(clean_env["INSTANCE_DIR"])
     command = f"umask 022 && exec {sys.executable} deploy/cpanel/setup_site.py"
@@ -79,7 +79,8 @@ def test_creates_instance_private_on_default_paths(clean_env, tmp_path):
     # and everything else under it is 0600/0700.
     assert stat.S_IMODE(instance.stat().st_mode) == 0o711
     assert stat.S_IMODE((instance / "media").stat().st_mode) == 0o711
-    assert (tmp_path / "public_html" / "media").resolve() == (instance / "media").resolve()
+    public = Path(clean_env["CPANEL_PUBLIC_DIR"])
+    assert (public / "media").resolve() == (instance / "media").resolve()
     htaccess = (instance / "media" / ".htaccess").read_text()
     assert 'Header always set X-Content-Type-Options "nosniff"' in htaccess
     assert 'Content-Disposition "attachment"' in htaccess
