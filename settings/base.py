@@ -21,6 +21,7 @@ from filamenta import security_headers
 from filamenta.database import database_from_env
 from filamenta.environment import BASE_DIR, env, whole_number
 from filamenta.logging_config import logging_config
+from filamenta.media_storage import media_storage_from_env
 
 # PATHS
 # ------------------------------------------------------------------------------
@@ -184,7 +185,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(INSTANCE_DIR / "media")))
 # The media library's upload limit (apps/media/services.py), in megabytes of 2**20 bytes.
 MEDIA_MAX_UPLOAD_MB = whole_number("MEDIA_MAX_UPLOAD_MB", 10, minimum=1, maximum=1024)
@@ -212,11 +212,24 @@ FILE_UPLOAD_HANDLERS = [
 # Whitenoise matches request paths after the server strips the mount point.
 WHITENOISE_STATIC_PREFIX = "/static/"
 
+# MEDIA STORAGE (filamenta/media_storage.py, README "Media storage")
+# https://docs.djangoproject.com/en/5.2/ref/settings/#storages
+# ------------------------------------------------------------------------------
+# STORAGES["default"], MEDIA_URL ("media/", or a bucket's absolute URL), the
+# upload modes and the Content-Security-Policy (img-src follows MEDIA_URL):
+# MEDIA_ROOT on this disk unless MEDIA_STORAGE_URL / AWS_STORAGE_BUCKET_NAME
+# (or MEDIA_STORAGE=s3) name a bucket. Each host module calls it again with its modes.
+globals().update(
+    media_storage_from_env(env).django_settings(
+        staticfiles={"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    )
+)
+
 # CONTENT SECURITY POLICY AND PERMISSIONS POLICY
 # https://django-csp.readthedocs.io/en/latest/configuration.html
 # ------------------------------------------------------------------------------
-# Nothing inline, nothing from elsewhere but an absolute MEDIA_URL's origin.
-CONTENT_SECURITY_POLICY = security_headers.content_security_policy(media_url=MEDIA_URL)
+# Nothing inline, nothing from elsewhere but an absolute MEDIA_URL's origin
+# (CONTENT_SECURITY_POLICY comes with the media storage, above).
 PERMISSIONS_POLICY = security_headers.PERMISSIONS_POLICY
 
 # HEALTH CHECK

@@ -8,9 +8,10 @@ mysqlclient (PyMySQL stands in, see requirements/cpanel.txt).
 
 from filamenta.backends.settings import backend_settings
 from filamenta.logging_config import logging_config
+from filamenta.media_storage import media_storage_from_env
 
 from .hardened import *  # noqa: F403
-from .hardened import INSTANCE_DIR, LOG_LEVEL, env
+from .hardened import INSTANCE_DIR, LOG_LEVEL, PUBLIC_STATIC_FILES, env
 
 DEPLOYMENT_TARGET = "cpanel"
 
@@ -27,3 +28,12 @@ LOGGING = logging_config(level=LOG_LEVEL, file=LOG_FILE)
 # customer's, so none is probed unless REDIS_URL or REDIS_HOST says so. The
 # file store in CACHE_DIR, else memory with sessions and counters in MySQL.
 globals().update(backend_settings(env=env, instance_dir=INSTANCE_DIR).django_settings())
+
+# MEDIA STORAGE (filamenta/media_storage.py, README "Media storage")
+# ------------------------------------------------------------------------------
+# Apache serves MEDIA_ROOT as "nobody", which cannot join the account's group:
+# files 0644 and folders 0711 (readable by name, listable by none; names hold a
+# random key). deploy/cpanel/setup_site.py links public/media to MEDIA_ROOT.
+globals().update(
+    media_storage_from_env(env, modes="public").django_settings(staticfiles=PUBLIC_STATIC_FILES)
+)

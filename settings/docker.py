@@ -6,10 +6,11 @@ the engine. What it lacks: a writable image (instance/ is a volume).
 """
 
 from filamenta.backends.settings import backend_settings
+from filamenta.media_storage import media_storage_from_env
 from filamenta.proxies import XFF_MIDDLEWARE, trusted_proxies
 
 from .hardened import *  # noqa: F403
-from .hardened import INSTANCE_DIR, MIDDLEWARE, env
+from .hardened import INSTANCE_DIR, MIDDLEWARE, PUBLIC_STATIC_FILES, env
 
 DEPLOYMENT_TARGET = "docker"
 
@@ -33,4 +34,12 @@ globals().update(
     backend_settings(
         env=env, instance_dir=INSTANCE_DIR, redis_default_host="redis"
     ).django_settings()
+)
+
+# MEDIA STORAGE (filamenta/media_storage.py, README "Media storage")
+# ------------------------------------------------------------------------------
+# nginx (uid/gid 101) reads the media volume through its group: the image makes
+# /app/media set-group-ID 101 (deploy/docker/Dockerfile); files 0640, folders 0750.
+globals().update(
+    media_storage_from_env(env, modes="group").django_settings(staticfiles=PUBLIC_STATIC_FILES)
 )

@@ -8,7 +8,7 @@ plain HTTP. It is not a target of its own: each host adds what it has.
 from apps.users.settings_from_env import switch_from_env
 
 from .base import *  # noqa: F403
-from .base import APPLICATION_ROOT, SILENCED_SYSTEM_CHECKS, env
+from .base import APPLICATION_ROOT, SILENCED_SYSTEM_CHECKS, STORAGES, env
 
 # GENERAL
 # ------------------------------------------------------------------------------
@@ -60,7 +60,6 @@ if not SECURE_SSL_REDIRECT:
 # ------------------------------------------------------------------------------
 # Hashed names let browsers cache assets for a year; collectstatic builds them,
 # world-readable for nginx despite the private umask (filamenta/file_modes.py).
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "filamenta.static_storage.PublicStaticFilesStorage"},
-}
+# STORAGES["default"] (media) is each host module's: filamenta/media_storage.py.
+PUBLIC_STATIC_FILES = {"BACKEND": "filamenta.static_storage.PublicStaticFilesStorage"}
+STORAGES = {**STORAGES, "staticfiles": PUBLIC_STATIC_FILES}

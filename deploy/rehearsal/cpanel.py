@@ -41,6 +41,7 @@ from .site import (
     create_admin,
     is_admin_page,
     login_rate_per_account,
+    upload_image,
 )
 from .vps import self_signed_certificate
 from .web import Browser
@@ -72,6 +73,8 @@ LoadModule alias_module {modules}/mod_alias.so
 LoadModule dir_module {modules}/mod_dir.so
 LoadModule mime_module {modules}/mod_mime.so
 LoadModule env_module {modules}/mod_env.so
+# In EasyApache 4's default profile: the media .htaccess sets its headers with it.
+LoadModule headers_module {modules}/mod_headers.so
 LoadModule passenger_module {modules}/mod_passenger.so
 LoadModule ssl_module {modules}/mod_ssl.so
 LoadModule socache_shmcb_module {modules}/mod_socache_shmcb.so
@@ -122,6 +125,8 @@ Alias {prefix} {public}
 </Directory>
 <Directory {public}>
     Options -MultiViews
+    # As cPanel allows in an account's folders: the media .htaccess (setup_site.py).
+    AllowOverride FileInfo Indexes Options=Indexes
     Require all granted
 </Directory>
 """
@@ -183,6 +188,8 @@ def rehearse(r: Rehearsal) -> None:
             "SECURE_SSL_REDIRECT": "false",
             "INSTANCE_DIR": str(r.workdir / "instance"),
             "STATIC_ROOT": str(r.workdir / "staticfiles"),
+            # Where Apache serves the app from: setup_site.py links media/ there.
+            "CPANEL_PUBLIC_DIR": str(public),
             # Low, so the scan's look-alike check reaches the limit in a few attempts.
             "LOGIN_RATE_PER_ACCOUNT": "3/15m",
         },
@@ -315,6 +322,7 @@ def rehearse(r: Rehearsal) -> None:
         f"{signed_in.status} Location={signed_in.header('Location')!r}",
     )
     client_address_under_passenger(r, base, admin, manage_env)
+    media_from_apache(r, staff, registry, manage_env, seen_pids)
     session_cookie = next((c for c in staff.set_cookie_lines if c.startswith("sessionid=")), "")
     r.check(
         "the session cookie is scoped to the prefix",
@@ -460,4 +468,37 @@ def rate_limit_across_processes(
         f"{attempts} attempts, {sorted(per_process.values())} per process",
         refused and max(per_process.values(), default=0) <= limit and len(per_process) == 2,
         f"429 after {attempts} attempts (limit {limit}); attempts per process {per_process}",
+    )
+
+
+def media_from_apache(
+    r: Rehearsal, staff: Browser, registry: Path, env: dict[str, str], seen_pids: set[str]
+) -> None:
+    """An image uploaded through the admin under Passenger is served by Apache, not Passenger.
+
+    Passenger's processes count every request they serve: the count does not
+    move while Apache answers the media (through public/media, setup_site.py's link).
+    """
+    found = upload_image(r, staff, env, "Uploaded under Passenger")
+    if not found:
+        return
+    _pk, _name, url = found
+    r.check(f"the image's URL carries the prefix ({url})", url.startswith(f"{PREFIX}/media/"))
+    before = passenger_processes(registry)
+    image = staff.get(url.removeprefix(PREFIX))
+    served = delta(before, passenger_processes(registry))
+    seen_pids.update(served)
+    r.check(
+        "Apache serves the uploaded image (Passenger's processes saw no request)",
+        image.status == 200
+        and image.header("Content-Type") == "image/jpeg"
+        and image.body[:3] == b"\xff\xd8\xff"
+        and not any(served.values()),
+        f"{image.status} {image.header('Content-Type')} requests per process {served}",
+    )
+    r.check(
+        "the media .htaccess adds nosniff and a sandboxing CSP (mod_headers)",
+        image.header("X-Content-Type-Options") == "nosniff"
+        and "sandbox" in image.header("Content-Security-Policy"),
+        f"{image.headers}",
     )

@@ -239,11 +239,11 @@ def rehearse(r: Rehearsal) -> None:
     tier = json.loads(status.text or "{}").get("tier") if status.status == 200 else None
     r.check(f"/healthz: the redis tier ({tier!r})", tier == "redis", status.text[:300])
 
-    through_nginx(r, env, port, Path(mapped["STATIC_ROOT"]), Path(mapped["INSTANCE_DIR"]))
+    through_nginx(r, env, port, Path(mapped["STATIC_ROOT"]), Path(mapped["MEDIA_ROOT"]))
 
 
 def through_nginx(
-    r: Rehearsal, env: dict[str, str], port: int, static_root: Path, instance: Path
+    r: Rehearsal, env: dict[str, str], port: int, static_root: Path, media_root: Path
 ) -> None:
     """The compose nginx config, read by Debian's nginx, in front of the entrypoint's gunicorn."""
     if not ensure_debian_packages(r, {"nginx": "/usr/sbin/nginx", "openssl": "/usr/bin/openssl"}):
@@ -261,7 +261,7 @@ def through_nginx(
             "/etc/nginx/certs/fullchain.pem": str(cert),
             "/etc/nginx/certs/privkey.pem": str(key),
             "/srv/filamenta/staticfiles/": f"{static_root}/",
-            "/srv/filamenta/instance/media/": f"{instance}/media/",
+            "/srv/filamenta/media/": f"{media_root}/",
         },
         "deploy/docker/nginx.conf",
     )

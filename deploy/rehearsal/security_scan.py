@@ -76,6 +76,8 @@ class ScannedSite:
     connect: observatory.Connect
     app: Callable[[], Browser]
     reads_forwarded_for: bool = True
+    # MEDIA_ROOT when it lies inside instance_dir somewhere else than instance/media.
+    media_root: Path | None = None
     facts: dict[str, str] = field(default_factory=dict)
     password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
 
@@ -137,16 +139,30 @@ def draft_preview(r: Rehearsal, site: ScannedSite) -> tuple[bool, str]:
 
 
 def file_modes(r: Rehearsal, site: ScannedSite) -> tuple[bool, str]:
-    """(d) No group or other bits on anything under the instance folder (0700 / 0600)."""
+    """(d) No group or other bits on anything under the instance folder (0700 / 0600).
+
+    But for what the web server must read when MEDIA_ROOT lies inside it (cPanel's
+    default): the folders on the way may have execute (reach by name, list
+    nothing), and MEDIA_ROOT's tree may be read, never written, by others, its
+    folders never listed by others (filamenta/media_storage.py).
+    """
     root = site.instance_dir
     if not root.is_dir():
         return False, f"{root} does not exist"
+    media = (site.media_root or root / "media").resolve()
     shared = []
     for path in [root, *root.rglob("*")]:
         mode = path.lstat().st_mode
         if stat.S_ISLNK(mode) or stat.S_ISSOCK(mode):
             continue
-        if mode & 0o077:
+        resolved = path.resolve()
+        if resolved.is_relative_to(media):
+            refused = 0o022 | (0o004 if stat.S_ISDIR(mode) else 0)
+        elif media.is_relative_to(resolved):
+            refused = 0o066
+        else:
+            refused = 0o077
+        if mode & refused:
             shared.append(f"{path.relative_to(root.parent)} {stat.filemode(mode)}")
     return not shared, f"{len(shared)} readable by others: " + ", ".join(shared[:8])
 

@@ -125,3 +125,41 @@ def backends_report(rehearsal: Rehearsal, env: dict[str, str]) -> dict:
         report = None
     rehearsal.require("manage.py backends --json answers", report is not None, result.stderr[-800:])
     return report
+
+
+def sample_jpeg() -> bytes:
+    """A small real JPEG made now with Pillow (no file shipped, nothing downloaded)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (640, 360), (30, 120, 200)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+# The newest upload's stored name and its URL, as the site builds it (no storage round trip).
+LATEST_UPLOAD = (
+    "import json; from apps.media.models import MediaItem; "
+    "m = MediaItem.objects.order_by('-pk').first(); "
+    "print(json.dumps(m and [m.pk, m.file.name, m.file.url]))"
+)
+
+
+def upload_image(rehearsal: Rehearsal, browser: Browser, env: dict[str, str], title: str):
+    """Upload a JPEG through the media library's admin add form; return (pk, name, url) or None."""
+    answer = browser.upload(
+        "/admin/media/mediaitem/add/",
+        {"title": title, "alt_text": f"{title}, a blue rectangle"},
+        # The add form's file field (apps/media/admin.py UPLOAD_FIELD).
+        {"upload": ("photo from the rehearsal.jpg", sample_jpeg(), "image/jpeg")},
+    )
+    rehearsal.check(
+        "an image is uploaded through the media library's admin add form",
+        answer.status == 302,
+        f"{answer.status} {answer.text[:600]}",
+    )
+    result = rehearsal.manage("latest-upload", "shell", "-c", LATEST_UPLOAD, env=env)
+    found = json.loads(result.stdout.strip().splitlines()[-1]) if result.returncode == 0 else None
+    rehearsal.check("the upload is in the library", bool(found), result.stderr[-500:])
+    return found

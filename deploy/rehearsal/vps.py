@@ -9,6 +9,7 @@ must find its text, so the files and this rehearsal cannot drift apart.
 
 from __future__ import annotations
 
+import grp
 import json
 import os
 import secrets
@@ -27,7 +28,7 @@ from .harness import (
     write_env_file,
 )
 from .services import postgresql_database, private_redis
-from .site import admin_login, backends_report, create_admin, is_admin_page
+from .site import admin_login, backends_report, create_admin, is_admin_page, upload_image
 from .web import Browser
 
 # Seconds the whole rehearsal may take (REHEARSE_BUDGET overrides).
@@ -41,6 +42,7 @@ PACKAGES = {"nginx": "/usr/sbin/nginx", "openssl": "/usr/bin/openssl"}
 NGINX_MAIN = """\
 # The rehearsal's own main file: the shipped site is included as Debian's
 # nginx.conf includes sites-enabled/*, inside http {{}}.
+{user}
 worker_processes 1;
 pid {w}/nginx.pid;
 error_log {w}/nginx-error.log warn;
@@ -158,8 +160,13 @@ def rehearse(r: Rehearsal) -> None:
     admin = create_admin(r, env)
     seeded = r.manage("seed_demo", "seed_demo", "--users", "3", "--articles", "5", env=env)
     r.check("seed_demo fills the site", seeded.returncode == 0, seeded.stderr[-800:])
+    # The guide's set-group-ID media folder: the site's user, nginx's group.
     media_root.mkdir(exist_ok=True)
+    media_root.chmod(0o2750)
+    if os.geteuid() == 0:
+        os.chown(media_root, -1, grp.getgrnam("www-data").gr_gid)
     (media_root / "rehearsal.txt").write_text("uploaded file\n")
+    (media_root / "rehearsal.txt").chmod(0o640)
 
     gunicorn_port, http_port, https_port = free_port(), free_port(), free_port()
     cert, key = self_signed_certificate(r, r.workdir / "tls")
@@ -179,7 +186,7 @@ def rehearse(r: Rehearsal) -> None:
             "/etc/letsencrypt/live/example.com/fullchain.pem": str(cert),
             "/etc/letsencrypt/live/example.com/privkey.pem": str(key),
             "/srv/filamenta/staticfiles/": f"{static_root}/",
-            "/srv/filamenta/instance/media/": f"{media_root}/",
+            "/srv/filamenta/media/": f"{media_root}/",
             "/var/log/nginx/": f"{logs}/",
             "/var/www/letsencrypt": str(r.workdir / "acme"),
         },
@@ -187,7 +194,9 @@ def rehearse(r: Rehearsal) -> None:
     )
     (r.workdir / "site.conf").write_text(site)
     main_conf = r.workdir / "nginx.conf"
-    main_conf.write_text(NGINX_MAIN.format(w=r.workdir, site=r.workdir / "site.conf"))
+    # As Debian's own nginx.conf: workers as www-data (when started as root).
+    user = "user www-data www-data;" if os.geteuid() == 0 else ""
+    main_conf.write_text(NGINX_MAIN.format(w=r.workdir, site=r.workdir / "site.conf", user=user))
     nginx_cmd = ["nginx", "-p", str(r.workdir), "-c", str(main_conf)]
     tested = r.run("nginx-t", [*nginx_cmd, "-t"], env=env)
     r.require("nginx -t passes on the shipped site", tested.returncode == 0, tested.stderr[-800:])
@@ -293,6 +302,17 @@ def checks_through_nginx(
         signed_in.status == 302 and signed_in.header("Location") == "/admin/",
         f"{signed_in.status} {signed_in.header('Location')!r} {signed_in.text[:200]}",
     )
+    found = upload_image(r, browser, env, "Uploaded behind nginx")
+    if found:
+        image = browser.get(found[2])
+        r.check(
+            "nginx serves the uploaded image (0640 through its group), nosniff, never gunicorn",
+            image.status == 200
+            and image.header("Content-Type") == "image/jpeg"
+            and image.header("X-Content-Type-Options") == "nosniff"
+            and found[2] not in (r.workdir / "gunicorn-access.log").read_text(),
+            f"{found[2]}: {image.status} {image.headers}",
+        )
     r.check("the admin session holds", is_admin_page(browser.get("/admin/")))
     session_cookie = next(
         (c for c in browser.set_cookie_lines if c.startswith("__Host-sessionid=")), ""

@@ -9,6 +9,7 @@ speak plain HTTP on loopback to servers configured for HTTPS.
 from __future__ import annotations
 
 import http.client
+import secrets
 import ssl
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -62,6 +63,7 @@ class Browser:
         path: str,
         *,
         data: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
         headers: dict[str, str] | None = None,
         timeout: float = 30,
     ) -> Response:
@@ -78,7 +80,9 @@ class Browser:
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
-        if data is not None:
+        if files:
+            body, sent["Content-Type"] = multipart(data or {}, files)
+        elif data is not None:
             body = urlencode(data).encode()
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         sent.update(headers or {})
@@ -103,6 +107,27 @@ class Browser:
 
     def post(self, path: str, data: dict[str, str], **kwargs: object) -> Response:
         return self.request("POST", path, data=data, **kwargs)
+
+    def upload(
+        self, path: str, changes: dict[str, str], files: dict[str, tuple[str, bytes, str]]
+    ) -> Response:
+        """:meth:`submit` for a form with a file: GET it, fill it, POST it as multipart."""
+        page = self.get(path)
+        forms = [
+            f
+            for f in parse_forms(page.text)
+            if "csrfmiddlewaretoken" in f.fields and "title" in f.fields
+        ]
+        if not forms:
+            raise AssertionError(f"no upload form at {path} ({page.status})")
+        action = urljoin(self.url(path), forms[0].action) if forms[0].action else self.url(path)
+        return self.request(
+            "POST",
+            action,
+            data={**forms[0].fields, **changes},
+            files=files,
+            headers={"Referer": self.page_url(path)},
+        )
 
     def submit(
         self,
@@ -134,6 +159,27 @@ class Browser:
         action = urljoin(self.url(path), form.action) if form.action else self.url(path)
         headers = {"Referer": referer or self.page_url(path)}
         return self.post(action, {**form.fields, **changes}, headers=headers)
+
+
+def multipart(data: dict[str, str], files: dict[str, tuple[str, bytes, str]]) -> tuple[bytes, str]:
+    """A multipart/form-data body, as a browser sends a form with a file: (body, Content-Type)."""
+    boundary = f"----filamenta{secrets.token_hex(12)}"
+    parts = []
+    for name, value in data.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value.encode()
+            + b"\r\n"
+        )
+    for name, (filename, content, content_type) in files.items():
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), (
+        f"multipart/form-data; boundary={boundary}"
+    )
 
 
 @dataclass

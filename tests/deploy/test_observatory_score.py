@@ -21,6 +21,7 @@ import pytest
 from devtools import observatory
 from devtools.local_servers import RedisServer, free_port, stop_group, wait_for_port
 from tests.conftest import PROJECT_ROOT, run_manage
+from tests.services import FLEET_MEDIA
 
 HOST = "filamenta.test"
 PAGES = ("/", "/articles/", "/articles/scored-article/", "/accounts/login/")
@@ -55,6 +56,7 @@ def served(clean_env, tmp_path, static_root) -> Iterator:
             redis.append(RedisServer(tmp_path / "redis"))
             redis[-1].start()
             env["REDIS_URL"] = redis[-1].url
+            env.update(FLEET_MEDIA)
         else:
             env["CACHE_BACKEND"] = "memory"
         steps = [("migrate", "--no-input"), ("shell", "-c", CREATE)]

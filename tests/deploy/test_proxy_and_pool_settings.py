@@ -56,7 +56,7 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(clean_env,
     import secrets
 
     from tests.conftest import run_manage
-    from tests.services import require_service
+    from tests.services import FLEET_MEDIA, require_service
 
     if target == "production":
         require_service("Redis", "127.0.0.1", 6379)
@@ -73,6 +73,7 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(clean_env,
         if target == "production"
         else "redis://127.0.0.1:1/0",
         "TRUSTED_PROXY_DEPTH": "2",
+        **FLEET_MEDIA,
     }
     result = run_manage("shell", "-c", SHOW, env=env)
     assert result.returncode == 0, result.stderr

@@ -75,7 +75,15 @@ def test_creates_instance_private_on_default_paths(clean_env, tmp_path):
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    # Traverse only, so Apache ("nobody") reaches instance/media by name; it lists nothing,
+    # and everything else under it is 0600/0700.
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o711
+    assert stat.S_IMODE((instance / "media").stat().st_mode) == 0o711
+    public = Path(clean_env["CPANEL_PUBLIC_DIR"])
+    assert (public / "media").resolve() == (instance / "media").resolve()
+    htaccess = (instance / "media" / ".htaccess").read_text()
+    assert 'Header always set X-Content-Type-Options "nosniff"' in htaccess
+    assert 'Content-Disposition "attachment"' in htaccess
     for path in ("db.sqlite3", "logs/filamenta.log"):
         assert stat.S_IMODE((instance / path).stat().st_mode) == 0o600, path
     assert stat.S_IMODE((instance / "logs").stat().st_mode) == 0o700

@@ -6,7 +6,7 @@ import secrets
 import pytest
 
 from tests.conftest import run_manage
-from tests.services import require_service
+from tests.services import FLEET_MEDIA, require_service
 
 DEPLOYED = ("cpanel", "vps", "docker", "production")
 DATABASE_FOR = {
@@ -27,7 +27,7 @@ def deployed_env(clean_env: dict[str, str], target: str) -> dict[str, str]:
     redis = {}
     if target == "production":  # the fleet requires a Redis that answers at start-up
         require_service("Redis", "127.0.0.1", 6379)
-        redis = {"REDIS_URL": "redis://127.0.0.1:6379/15"}
+        redis = {"REDIS_URL": "redis://127.0.0.1:6379/15", **FLEET_MEDIA}
     return {
         **clean_env,
         "DEPLOYMENT_TARGET": target,
@@ -120,3 +120,35 @@ def test_bad_value_stops_start_up_with_a_message(clean_env, variables, expected)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert expected in result.stderr
+
+
+def test_a_fleet_without_a_shared_media_store_stops_naming_the_variable(clean_env):
+    env = {**deployed_env(clean_env, "production")}
+    del env["MEDIA_STORAGE_URL"]
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "MEDIA_STORAGE_URL is not set" in result.stderr
+
+
+@pytest.mark.parametrize("target", DEPLOYED)
+def test_a_malformed_media_storage_url_stops_every_host_naming_it(clean_env, target):
+    env = {**deployed_env(clean_env, target), "MEDIA_STORAGE_URL": "s3://Not_A_Bucket"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "MEDIA_STORAGE_URL='Not_A_Bucket' is not valid: a bucket name" in result.stderr
+
+
+def test_a_vps_moves_its_media_to_a_bucket_by_variables_alone(clean_env):
+    url = "s3://k:s@site-media?endpoint=https://objects.example.net"
+    env = {**deployed_env(clean_env, "vps"), "MEDIA_STORAGE_URL": url}
+    script = (
+        "import json; from django.conf import settings as s; print(json.dumps(["
+        "s.STORAGES['default']['BACKEND'], s.MEDIA_URL, "
+        "s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']]))"
+    )
+    result = run_manage("shell", "-c", script, env=env)
+    assert result.returncode == 0, result.stderr
+    backend, media_url, images = json.loads(result.stdout.strip().splitlines()[-1])
+    assert backend == "filamenta.media_s3.MediaS3Storage"
+    assert media_url == "https://objects.example.net/site-media/"
+    assert images == ["'self'", "https://objects.example.net"]

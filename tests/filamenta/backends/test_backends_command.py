@@ -19,6 +19,7 @@ KEYS = {
     "session_engine",
     "ratelimit_backend",
     "redis",
+    "media",
 }
 
 

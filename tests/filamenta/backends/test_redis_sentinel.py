@@ -21,6 +21,7 @@ from filamenta.backends.sentinel import RedisSentinel
 from filamenta.backends.settings import CACHED_DB, _redis_caches, redis_sentinel_from_env
 from tests.conftest import PROJECT_VARIABLES, run_manage
 from tests.filamenta.backends.helpers import tier_env
+from tests.services import FLEET_MEDIA
 
 
 def probe(*, sentinel: RedisSentinel, tmp_path, timeout: float = 0.3):
@@ -136,6 +137,7 @@ def test_passwords_for_sentinel_and_master(tmp_path, start_sentinel, clean_env):
             "DJANGO_ALLOWED_HOSTS": "example.com",
             "REDIS_PASSWORD": "master-pw-1",
             "REDIS_SENTINEL_PASSWORD": "snt-pw-2",
+            **FLEET_MEDIA,
         }
         del env["CACHE_BACKEND"]  # production's own default: redis
         result = run_manage("backends", "--json", "--require", env=env)

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from filamenta.backends.checks import required_store_failure
 from filamenta.backends.probe import probe
 from filamenta.backends.status import workers_status
+from filamenta.media_storage import media_storage_status
 
 
 def _when(timestamp: float) -> str:
@@ -49,6 +50,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         status = workers_status()
+        # The media store as configured (no request to it), with the disk it fills.
+        status["media"] = media_storage_status()
         failure = ""
         if options["probe"] or options["require"]:
             result = probe(settings.BACKENDS, fresh=True)
@@ -89,8 +92,39 @@ class Command(BaseCommand):
                     line += f" ({worker['error']})"
                 lines.append(line)
             lines.append("Other servers of a fleet report on their own hosts.")
+        lines.extend(_media_lines(status["media"]))
         if "probe" in status:
             found = status["probe"]
             verdict = "answers" if found["ok"] else "DOWN"
             lines.append(f"Probe now:    {verdict}: {found['detail']} ({found['ms']:.1f} ms)")
         return "\n".join(lines)
+
+
+def _size(count: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if count < 1024:
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} TB"
+
+
+def _media_lines(media: dict[str, Any]) -> list[str]:
+    """The media store: where, how URLs are made, and on a disk how full it is."""
+    if media["backend"] == "s3":
+        return [
+            f"Media:        S3 bucket {media['bucket']}"
+            + (f"/{media['prefix']}" if media["prefix"] else "")
+            + f" at {media['endpoint']} ({media['region']})",
+            f"Media URLs:   {media['urls']}; credentials {media['credentials']}",
+        ]
+    lines = [f"Media:        files in {media['location']} ({media['modes']})"]
+    disk = media["disk"]
+    if not disk["exists"]:
+        lines.append("Media disk:   the folder does not exist yet (made at the first upload)")
+    else:
+        counted = "" if disk["complete"] else "at least "
+        lines.append(
+            f"Media disk:   {counted}{_size(disk['media_bytes'])} in {disk['media_files']} files; "
+            f"{_size(disk['disk_free'])} free of {_size(disk['disk_total'])}"
+        )
+    return lines
