@@ -17,7 +17,6 @@ import io
 import logging
 import re
 import uuid
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +49,9 @@ MEGABYTE = 1024 * 1024
 # decoded. 50 megapixels covers an 8000 x 6000 camera picture and stays within
 # a shared host's memory; animated images count every frame.
 MAX_IMAGE_PIXELS = 50_000_000
+# Pillow's own check, for every decode in the process (renditions too): it warns
+# past this and refuses to open past twice this.
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 STEM_LENGTH = 60
 JPEG_QUALITY = 92
 WEBP_QUALITY = 90
@@ -237,45 +239,38 @@ def _reencoded(image: Image.Image, found: Format) -> tuple[bytes, int, int]:
 
 
 def _prepared_image(file: Any, found: Format) -> tuple[bytes, int, int]:
-    """Open, verify, reopen and decode the image; its re-encoded bytes and pixel size."""
+    """Open, verify, reopen and decode the image; its re-encoded bytes and pixel size.
+
+    The size is checked from the header before anything is decoded. Pillow's
+    own bomb check (``Image.MAX_IMAGE_PIXELS``, set to our limit above) warns
+    past it and fails past twice it as the file is opened: the failure, or the
+    warning where warnings are errors, is the same refusal. No warnings filter
+    is changed here: they are process-wide, and uploads run in threads.
+    """
     try:
-        with warnings.catch_warnings():
-            # Pillow warns past Image.MAX_IMAGE_PIXELS and fails past twice that;
-            # both are refusals here, as is anything over our own, lower limit.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            file.seek(0)
-            with Image.open(file, formats=[found.pillow]) as probe:
-                width, height = probe.size
-                if width * height > MAX_IMAGE_PIXELS:
-                    raise _pixels_refused(width, height)
-                frames = getattr(probe, "n_frames", 1)
-                if width * height * frames > MAX_IMAGE_PIXELS:
-                    raise _pixels_refused(width, height, frames)
-                probe.verify()
-            # verify() leaves the image unusable: Pillow's advice is to open it again.
-            file.seek(0)
-            with Image.open(file, formats=[found.pillow]) as image:
-                image.load()  # decodes every pixel: a truncated file fails here
-                data, width, height = _reencoded(image, found)
+        file.seek(0)
+        with Image.open(file, formats=[found.pillow]) as probe:
+            width, height = probe.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _pixels_refused(width, height)
+            frames = getattr(probe, "n_frames", 1)
+            if width * height * frames > MAX_IMAGE_PIXELS:
+                raise _pixels_refused(width, height, frames)
+            probe.verify()
+        # verify() leaves the image unusable: Pillow's advice is to open it again.
+        file.seek(0)
+        with Image.open(file, formats=[found.pillow]) as image:
+            image.load()  # decodes every pixel: a truncated file fails here
+            data, width, height = _reencoded(image, found)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _pixels_refused(*_header_size(file, found)) from None
+        raise MediaRefused(
+            f"The image has more than {2 * MAX_IMAGE_PIXELS // 1_000_000} megapixels, far past "
+            f"the limit of {MAX_IMAGE_PIXELS // 1_000_000} megapixels.",
+            code="too_many_pixels",
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, IndexError):
         raise _damaged(found) from None
     return data, width, height
-
-
-def _header_size(file: Any, found: Format) -> tuple[int, int]:
-    # Past Pillow's own limit the size can still be read, with the limit lifted
-    # for the header alone (nothing is decoded).
-    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
-    try:
-        file.seek(0)
-        with Image.open(file, formats=[found.pillow]) as image:
-            return image.size
-    except Exception:
-        return (0, 0)
-    finally:
-        Image.MAX_IMAGE_PIXELS = limit
 
 
 PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")

@@ -14,7 +14,7 @@ from apps.siteadmin.models import AuditEntry
 
 from .conftest import MINIMAL_PDF, files_under, image_bytes, upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 LIST_URL = "/admin/media/mediaitem/"
 

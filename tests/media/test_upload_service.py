@@ -13,7 +13,7 @@ from apps.siteadmin.models import AuditEntry
 
 from .conftest import MINIMAL_PDF, image_bytes, upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 
 def test_an_image_is_stored_under_a_generated_name_with_its_facts(media_root, editor):
