@@ -16,6 +16,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from .models import MediaItem
+from .renditions import image_candidates, image_src, image_srcset
 from .selectors import media_list_visible
 
 RESULTS = 48
@@ -39,17 +40,26 @@ def media_chooser_search(*, user: Any, query: str = "", kind: str = "") -> Query
 
 
 def media_chooser_entry(item: MediaItem) -> dict[str, Any]:
-    """One result as the contract names it; ``srcset`` is empty until renditions exist."""
+    """One result as the contract names it.
+
+    An image's ``url`` and ``srcset`` are those of the public pages' ``<img>``
+    (the original format's renditions, then the original): the body keeps one
+    ``<img>``, which the sanitiser allows, not a ``<picture>``.
+    """
+    url, srcset = item.file.url, ""
+    if item.is_image:
+        _webp, candidates = image_candidates(item)
+        url, srcset = image_src(candidates), image_srcset(candidates)
     return {
         "id": item.pk,
         "title": item.title,
         "alt_text": item.alt_text,
         "kind": item.kind,
-        "url": item.file.url,
+        "url": url,
         "thumbnail_url": item.thumbnail_url(),
         "width": item.width,
         "height": item.height,
-        "srcset": "",
+        "srcset": srcset,
         "sizes": IMAGE_SIZES,
     }
 

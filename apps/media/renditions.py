@@ -178,3 +178,34 @@ def rendition_pick(
     if not found:
         return None
     return next((r for r in found if r.width >= width), found[-1])
+
+
+def image_candidates(item: MediaItem) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """``item``'s (URL, width) candidates: the WebP ones, and the original format's.
+
+    The second list ends with the original itself. A GIF has no
+    original-format copies and no WebP ones here: its animation is shown as
+    uploaded (its WebP thumbnail is the admin's, a still frame).
+    """
+    original_format = ORIGINAL_FORMATS.get(item.content_type)
+    renditions = renditions_of(item=item)
+    webp = [(r.file.url, r.width) for r in renditions if r.format == WEBP and original_format]
+    fallback = [
+        *((r.file.url, r.width) for r in renditions if r.format == original_format),
+        (item.file.url, item.width or 0),
+    ]
+    return webp, fallback
+
+
+def image_src(fallback: list[tuple[str, int]], *, width: int = 960) -> str:
+    """The ``<img>``'s own src: the candidate a ``width`` px column would take (else the
+    original), for browsers without srcset and for readers that copy the src."""
+    return next((url for url, w in fallback if w >= width), fallback[-1][0])
+
+
+def image_srcset(candidates: list[tuple[str, int]], *, always: bool = False) -> str:
+    """A srcset of the candidates; empty for one (the src says it all) unless ``always``
+    (a ``<source>`` has no src of its own)."""
+    if len(candidates) < 2 and not always:
+        return ""
+    return ", ".join(f"{url} {width}w" for url, width in candidates)

@@ -1,19 +1,19 @@
 """The article editor in Chromium: an image of the media library, chosen in the editor,
 published, and shown on the public page; under the site's strict CSP throughout.
 
-The image enters the library through media_upload (the media-core branch's
-admin form is not on this branch yet); everything after is the editor's
-screen: the toolbar, the chooser dialog, saving, publishing, the public page.
+The editor uploads the image into the library through its admin add form,
+then everything is the editor's screen: the toolbar, the chooser dialog,
+saving, publishing, and the public page, which loads the rendition its
+1280 px window takes from the srcset.
 """
 
 from __future__ import annotations
 
-import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.browser.conftest import snap
@@ -34,14 +34,13 @@ def media_root(settings, tmp_path):
     return tmp_path / "media"
 
 
-def png(size=(320, 200)) -> SimpleUploadedFile:
-    out = io.BytesIO()
-    Image.new("RGB", size, (30, 90, 160)).save(out, "PNG")
-    return SimpleUploadedFile("lamp.png", out.getvalue(), content_type="image/png")
+def png(path, size=(1200, 600)):
+    Image.new("RGB", size, (30, 90, 160)).save(path, "PNG")
+    return path
 
 
 def test_an_editor_inserts_a_library_image_and_the_public_page_shows_it(
-    browser, live_server, media_root
+    browser, live_server, media_root, tmp_path
 ):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -49,12 +48,11 @@ def test_an_editor_inserts_a_library_image_and_the_public_page_shows_it(
     from selenium.webdriver.support.ui import WebDriverWait
 
     from apps.content.models import Article
-    from apps.media.services import media_upload
+    from apps.media.models import MediaItem
 
     wait = WebDriverWait(browser, WAIT_SECONDS)
     edith = get_user_model().objects.create_user("edith", password=PASSWORD, is_staff=True)
     edith.groups.add(Group.objects.get(name="editor"))
-    item = media_upload(file=png(), title="Harbour lamp", alt_text="A blue lamp", by=edith)
 
     browser.get(f"{live_server.url}/admin/")
     browser.find_element(By.NAME, "username").send_keys("edith")
@@ -62,6 +60,17 @@ def test_an_editor_inserts_a_library_image_and_the_public_page_shows_it(
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
     wait.until(ec.presence_of_element_located((By.ID, "site-name")))
     console_problems(browser)
+
+    browser.get(f"{live_server.url}/admin/media/mediaitem/add/")
+    browser.find_element(By.NAME, "upload").send_keys(str(png(tmp_path / "lamp.png")))
+    browser.find_element(By.NAME, "title").send_keys("Harbour lamp")
+    browser.find_element(By.NAME, "alt_text").send_keys("A blue lamp")
+    browser.find_element(By.NAME, "_save").click()
+    wait.until(
+        ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".messagelist"), "added successfully")
+    )
+    item = MediaItem.objects.get(title="Harbour lamp")
+    rendition_960 = item.renditions.get(width=960, format="png").file.url
 
     browser.get(f"{live_server.url}/admin/content/article/add/")
     browser.find_element(By.NAME, "title").send_keys("Lamps of the harbour")
@@ -91,11 +100,10 @@ def test_an_editor_inserts_a_library_image_and_the_public_page_shows_it(
     article = Article.objects.get(title="Lamps of the harbour")
     assert "<h2>The lamps</h2>" in article.body
     assert "<strong>blue</strong>" in article.body
-    figure = (
-        f'<figure><img src="{item.file.url}" width="320" height="200" alt="A blue lamp" '
-        'loading="lazy"></figure>'
-    )
-    assert figure in article.body, article.body
+    (figure,) = re.findall(r"<figure>.*?</figure>", article.body)
+    assert f'src="{rendition_960}"' in figure, figure
+    assert f"{item.file.url} 1200w" in figure, figure  # the srcset, up to the original
+    assert 'width="1200" height="600" alt="A blue lamp"' in figure, figure
 
     # Opened again, the stored figure is an image in the editor, and saving keeps it as it was
     # (Trix may tidy the text around it: a no-break space, a last <br>).
@@ -114,6 +122,8 @@ def test_an_editor_inserts_a_library_image_and_the_public_page_shows_it(
     image = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".body figure img")))
     wait.until(lambda d: d.execute_script("return arguments[0].complete", image))
     snap(browser, "editor-3-public")
-    assert browser.execute_script("return arguments[0].naturalWidth", image) == 320
+    # A 960 px column at 1280 px wide and density 1: the 960 px rendition.
+    assert browser.execute_script("return arguments[0].naturalWidth", image) == 960
+    assert browser.execute_script("return arguments[0].currentSrc", image).endswith(rendition_960)
     assert image.get_attribute("alt") == "A blue lamp"
     assert not console_problems(browser)

@@ -130,3 +130,23 @@ def test_the_article_form_gives_the_editor_the_chooser_under_the_sub_path(client
     assert 'name="trix-csp-nonce"' in page
     assert "vendor/trix/trix.js" in page
     assert "content/editor.js" in page
+
+
+def test_a_wide_image_comes_with_the_renditions_the_public_pages_use(client, editor, media_root):
+    """The editor inserts the 960 px rendition as src and every size in srcset."""
+    wide = media_upload(
+        file=upload("quay.jpg", image_bytes("JPEG", (1000, 500))),
+        title="Quay",
+        alt_text="The quay at dusk",
+        by=editor,
+    )
+    client.force_login(editor)
+
+    (entry,) = client.get(CHOOSER, {"kind": "image", "q": "Quay"}).json()["results"]
+
+    renditions = {r.width: r.file.url for r in wide.renditions.filter(format="jpeg")}
+    assert sorted(renditions) == [240, 480, 960]
+    assert entry["url"] == renditions[960]
+    assert entry["srcset"] == ", ".join(
+        [*(f"{renditions[w]} {w}w" for w in (240, 480, 960)), f"{wide.file.url} 1000w"]
+    )

@@ -19,7 +19,14 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from apps.media.models import MediaItem
-from apps.media.renditions import ORIGINAL_FORMATS, WEBP, rendition_pick, renditions_of
+from apps.media.renditions import (
+    ORIGINAL_FORMATS,
+    WEBP,
+    image_candidates,
+    image_src,
+    image_srcset,
+    rendition_pick,
+)
 from filamenta.caching import canonical_host
 
 register = template.Library()
@@ -27,10 +34,6 @@ register = template.Library()
 DEFAULT_SIZES = "(max-width: 960px) 100vw, 960px"
 OPEN_GRAPH_WIDTH = 1200
 LOADING = ("lazy", "eager")
-
-
-def _srcset(candidates: list[tuple[str, int]]) -> str:
-    return ", ".join(f"{url} {width}w" for url, width in candidates)
 
 
 def responsive_image_html(
@@ -46,28 +49,17 @@ def responsive_image_html(
         return SafeString("")
     loading = loading if loading in LOADING else "lazy"
     original_format = ORIGINAL_FORMATS.get(item.content_type)
-    renditions = renditions_of(item=item)
-    original = (item.file.url, item.width or 0)
-    # A GIF has no original-format copies: its animation is shown as uploaded
-    # (its WebP thumbnail is the admin's, a still frame).
-    webp = [(r.file.url, r.width) for r in renditions if r.format == WEBP and original_format]
-    fallback = [
-        *((r.file.url, r.width) for r in renditions if r.format == original_format),
-        original,
-    ]
-    # The <img>'s own src: the rendition a 960 px column would take, for
-    # browsers without srcset and for readers that copy the src.
-    src = next((url for url, width in fallback if width >= fallback_width), original[0])
+    webp, fallback = image_candidates(item)
+    src = image_src(fallback, width=fallback_width)
     source = ""
     if webp and original_format != WEBP:
         source = format_html(
-            '<source type="image/webp" srcset="{}" sizes="{}">', _srcset(webp), sizes
+            '<source type="image/webp" srcset="{}" sizes="{}">',
+            image_srcset(webp, always=True),
+            sizes,
         )
-    img_srcset = (
-        format_html(' srcset="{}" sizes="{}"', _srcset(fallback), sizes)
-        if len(fallback) > 1
-        else ""
-    )
+    srcset = image_srcset(fallback)
+    img_srcset = format_html(' srcset="{}" sizes="{}"', srcset, sizes) if srcset else ""
     return format_html(
         '<picture>{}<img src="{}"{} width="{}" height="{}" loading="{}" alt="{}"{}></picture>',
         source,
