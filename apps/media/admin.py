@@ -154,7 +154,9 @@ class MediaItemAdmin(ServiceAuditedModelAdmin):
         css = {"all": ("media_library/admin.css",)}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MediaItem]:
-        return media_list_visible(user=request.user, items=super().get_queryset(request))
+        # The list's thumbnails read each item's renditions: one query for all of them.
+        items = super().get_queryset(request).prefetch_related("renditions")
+        return media_list_visible(user=request.user, items=items)
 
     def get_fieldsets(self, request: HttpRequest, obj: MediaItem | None = None):
         if obj is None:
