@@ -267,7 +267,8 @@ def through_nginx(
     )
     (r.workdir / "site.conf").write_text(site)
     main_conf = r.workdir / "nginx.conf"
-    main_conf.write_text(NGINX_MAIN.format(w=r.workdir, site=r.workdir / "site.conf"))
+    # Workers as nginx starts them (nobody, when root): the compose nginx reads only static here.
+    main_conf.write_text(NGINX_MAIN.format(w=r.workdir, site=r.workdir / "site.conf", user=""))
     command = ["nginx", "-p", str(r.workdir), "-c", str(main_conf)]
     tested = r.run("nginx-t", [*command, "-t"], env=env)
     if not r.check(

@@ -153,6 +153,14 @@ def rehearse(r: Rehearsal) -> None:
     )
     env = clean_environment(FILAMENTA_ENV_FILE=str(env_file))
 
+    # The guide's set-group-ID media folder, made before anything is uploaded (seed_demo's
+    # pictures too): the site's user, nginx's group, inherited by every folder below.
+    media_root.mkdir(exist_ok=True)
+    media_root.chmod(0o2750)
+    if os.geteuid() == 0:
+        os.chown(media_root, -1, grp.getgrnam("www-data").gr_gid)
+    (media_root / "rehearsal.txt").write_text("uploaded file\n")
+    (media_root / "rehearsal.txt").chmod(0o640)
     # The guide's steps: migrate, collectstatic, an administrator.
     for step in (("migrate", "--no-input"), ("collectstatic", "--no-input")):
         done = r.manage(step[0], *step, env=env, timeout=240)
@@ -160,13 +168,6 @@ def rehearse(r: Rehearsal) -> None:
     admin = create_admin(r, env)
     seeded = r.manage("seed_demo", "seed_demo", "--users", "3", "--articles", "5", env=env)
     r.check("seed_demo fills the site", seeded.returncode == 0, seeded.stderr[-800:])
-    # The guide's set-group-ID media folder: the site's user, nginx's group.
-    media_root.mkdir(exist_ok=True)
-    media_root.chmod(0o2750)
-    if os.geteuid() == 0:
-        os.chown(media_root, -1, grp.getgrnam("www-data").gr_gid)
-    (media_root / "rehearsal.txt").write_text("uploaded file\n")
-    (media_root / "rehearsal.txt").chmod(0o640)
 
     gunicorn_port, http_port, https_port = free_port(), free_port(), free_port()
     cert, key = self_signed_certificate(r, r.workdir / "tls")
