@@ -316,12 +316,22 @@ def upload_seen_across_servers(
     found = upload_image(r, editor, env, "Uploaded on server 1")
     if not found:
         return
-    _pk, name, url = found
+    _pk, name, url, rendition_name, _rendition_url = found
     head = store.client().head_object(Bucket=BUCKET, Key=f"site/{name}")
     r.check(
         f"the object is in the bucket (site/{name}, {head['ContentType']})",
         head["ContentType"] == "image/jpeg" and head["ContentLength"] > 0,
         f"{head}",
+    )
+    rendition = (
+        store.client().head_object(Bucket=BUCKET, Key=f"site/{rendition_name}")
+        if rendition_name
+        else {}
+    )
+    r.check(
+        f"its 480 px WebP rendition is in the bucket too (site/{rendition_name})",
+        rendition.get("ContentType") == "image/webp" and rendition.get("ContentLength", 0) > 0,
+        f"{rendition}",
     )
     result = r.manage("first-article", "shell", "-c", FIRST_ARTICLE, env=env)
     pk, slug, _title = json.loads(result.stdout.strip().splitlines()[-1])

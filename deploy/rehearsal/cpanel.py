@@ -482,7 +482,7 @@ def media_from_apache(
     found = upload_image(r, staff, env, "Uploaded under Passenger")
     if not found:
         return
-    _pk, _name, url = found
+    _pk, _name, url, _rendition_name, rendition_url = found
     r.check(f"the image's URL carries the prefix ({url})", url.startswith(f"{PREFIX}/media/"))
     before = passenger_processes(registry)
     image = staff.get(url.removeprefix(PREFIX))
@@ -495,6 +495,19 @@ def media_from_apache(
         and image.body[:3] == b"\xff\xd8\xff"
         and not any(served.values()),
         f"{image.status} {image.header('Content-Type')} requests per process {served}",
+    )
+    before = passenger_processes(registry)
+    rendition = staff.get((rendition_url or "").removeprefix(PREFIX))
+    served = delta(before, passenger_processes(registry))
+    seen_pids.update(served)
+    r.check(
+        "Apache serves the upload's 480 px WebP rendition too (Passenger saw no request)",
+        bool(rendition_url)
+        and rendition.status == 200
+        and rendition.header("Content-Type") == "image/webp"
+        and rendition.body[8:12] == b"WEBP"
+        and not any(served.values()),
+        f"{rendition_url}: {rendition.status} {rendition.header('Content-Type')} {served}",
     )
     r.check(
         "the media .htaccess adds nosniff and a sandboxing CSP (mod_headers)",

@@ -142,12 +142,17 @@ def sample_jpeg() -> bytes:
 LATEST_UPLOAD = (
     "import json; from apps.media.models import MediaItem; "
     "m = MediaItem.objects.order_by('-pk').first(); "
-    "print(json.dumps(m and [m.pk, m.file.name, m.file.url]))"
+    "r = m and m.renditions.filter(format='webp', width=480).first(); "
+    "print(json.dumps(m and [m.pk, m.file.name, m.file.url, r and r.file.name, r and r.file.url]))"
 )
 
 
 def upload_image(rehearsal: Rehearsal, browser: Browser, env: dict[str, str], title: str):
-    """Upload a JPEG through the media library's admin add form; return (pk, name, url) or None."""
+    """Upload a JPEG through the media library's admin add form.
+
+    Returns (pk, name, url, rendition name, rendition url) — the rendition is
+    the 480 px WebP the upload made — or None.
+    """
     answer = browser.upload(
         "/admin/media/mediaitem/add/",
         {"title": title, "alt_text": f"{title}, a blue rectangle"},

@@ -314,6 +314,15 @@ def checks_through_nginx(
             and found[2] not in (r.workdir / "gunicorn-access.log").read_text(),
             f"{found[2]}: {image.status} {image.headers}",
         )
+        rendition = browser.get(found[4] or "/media/no-rendition")
+        r.check(
+            "nginx serves the upload's 480 px WebP rendition too, never gunicorn",
+            rendition.status == 200
+            and rendition.header("Content-Type") == "image/webp"
+            and rendition.header("X-Content-Type-Options") == "nosniff"
+            and str(found[4]) not in (r.workdir / "gunicorn-access.log").read_text(),
+            f"{found[4]}: {rendition.status} {rendition.headers}",
+        )
     r.check("the admin session holds", is_admin_page(browser.get("/admin/")))
     session_cookie = next(
         (c for c in browser.set_cookie_lines if c.startswith("__Host-sessionid=")), ""
