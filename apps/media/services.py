@@ -36,6 +36,7 @@ from apps.siteadmin.services import (
     history_record,
     model_changed_fields,
 )
+from filamenta.media_storage import MediaStoreUnavailable
 
 from .models import MediaItem
 from .renditions import renditions_make
@@ -368,7 +369,10 @@ def media_upload(
     name = f"{folder}/{item.key.hex}/{_stem(item.title, original_name)}.{found.extension}"
     try:
         item.file.save(name, content, save=False)
-    except Exception as error:  # a full disk, an object store that is down...
+    except MediaStoreUnavailable as error:  # our stores say which store, and what to do
+        logger.warning("The media storage did not take %s: %s", name, error.messages[0])
+        raise MediaRefused(error.messages[0], code="storage") from error
+    except Exception as error:  # another storage: a full disk, an object store that is down...
         logger.exception("The media storage did not take %s", name)
         raise MediaRefused(
             "The media storage did not accept the file; nothing was stored. Try again later "

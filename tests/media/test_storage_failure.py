@@ -25,7 +25,8 @@ def test_the_service_says_the_storage_refused(broken_storage, editor):
     with pytest.raises(MediaRefused) as refusal:
         media_upload(file=upload("a.png", image_bytes()), title="A", alt_text="A", by=editor)
 
-    assert "media storage did not accept the file" in refusal.value.messages[0]
+    # Which store, and what to do: the storage's own words (filamenta/media_storage.py).
+    assert f"(MEDIA_ROOT={broken_storage}) did not take the file" in refusal.value.messages[0]
     assert not MediaItem.objects.exists()
 
 
@@ -39,4 +40,4 @@ def test_the_admin_shows_it_on_the_form(client, broken_storage, editor):
 
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["upload"]
-    assert "media storage did not accept the file" in " ".join(errors)
+    assert f"(MEDIA_ROOT={broken_storage}) did not take the file" in " ".join(errors)
