@@ -20,12 +20,18 @@ The bump also runs when the transaction commits: a result computed by another
 process between the save and the commit saw the old rows and must not survive.
 
 ``@cached_page`` does the same for a whole public page (see its docstring).
+
+``until`` bounds a result's life by the clock as well: a callable that gives
+the epoch second when the data may change without any write (the next
+scheduled publication), or None. A result is stored no longer than that and
+is a miss from that second on, so nothing needs a job to expire it.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, ParamSpec, TypeVar
@@ -106,8 +112,24 @@ def _key_part(value: Any) -> str:
     )
 
 
+Until = Callable[[], float | None]
+
+
+def _lifetime(*, timeout: int, until: Until | None) -> tuple[float | None, int]:
+    """(the epoch second a result stops being valid, or None; how long to store it)."""
+    ends = until() if until is not None else None
+    if ends is None:
+        return None, timeout
+    # At least a second: a cache takes whole seconds, and the check on read is exact.
+    return ends, max(1, min(timeout, math.ceil(ends - time.time())))
+
+
+def _fresh(ends: float | None) -> bool:
+    return ends is None or time.time() < ends
+
+
 def cached(
-    *, timeout: int, depends_on: Iterable[str] = ()
+    *, timeout: int, depends_on: Iterable[str] = (), until: Until | None = None
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Memoise in the default cache for ``timeout`` seconds; see the module docstring."""
     labels = tuple(depends_on)
@@ -124,10 +146,14 @@ def cached(
             raw = f"{_key_part(args)}|{_key_part(kwargs)}|{versions}"
             key = f"cached:{name[-120:]}:{hashlib.sha256(raw.encode()).hexdigest()}"
             store = caches[VALUES_ALIAS]
-            value = store.get(key, _MISS)
-            if value is _MISS:
-                value = func(*args, **kwargs)
-                store.set(key, value, timeout)
+            hit = store.get(key, _MISS)
+            if hit is not _MISS and _fresh(hit[0]):
+                return hit[1]
+            # The bound is read before the data: a change that lands between the
+            # two is a write, and a write bumps a version.
+            ends, ttl = _lifetime(timeout=timeout, until=until)
+            value = func(*args, **kwargs)
+            store.set(key, (ends, value), ttl)
             return value
 
         def invalidate() -> None:
@@ -146,7 +172,11 @@ MESSAGES_COOKIE = CookieStorage.cookie_name
 
 
 def cached_page(
-    *, timeout: int, depends_on: Iterable[str] = (), query: Iterable[str] = ()
+    *,
+    timeout: int,
+    depends_on: Iterable[str] = (),
+    query: Iterable[str] = (),
+    until: Until | None = None,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Serve a public page's HTML from the site cache to visitors without a session.
 
@@ -161,7 +191,8 @@ def cached_page(
     spellings can fill the cache.
 
     Invalidation is the same as ``@cached``: one version per ``depends_on``
-    model, read in one round trip beside the page. The undecorated view stays
+    model, read in one round trip beside the page, and ``until`` (module
+    docstring) for what the clock changes. The undecorated view stays
     reachable as ``view.__wrapped__``.
     """
     labels = tuple(depends_on)
@@ -186,7 +217,7 @@ def cached_page(
             versions = versions_get(names=version_names)
             store = caches[VALUES_ALIAS]
             hit = store.get(key)
-            if hit is not None and hit[0] == versions:
+            if hit is not None and hit[0] == versions and _fresh(hit[3]):
                 response = HttpResponse(hit[1], status=200)
                 for header, value in hit[2]:
                     response[header] = value
@@ -195,10 +226,11 @@ def cached_page(
                 patch_vary_headers(response, ("Cookie",))
                 response["X-Page-Cache"] = "hit"
                 return response
+            ends, ttl = _lifetime(timeout=timeout, until=until)
             response = view(request, *args, **kwargs)
             if _storable(response):
                 headers = [(h, response[h]) for h in _REPLAYED_HEADERS if h in response]
-                store.set(key, (versions, response.content, headers), timeout)
+                store.set(key, (versions, response.content, headers, ends), ttl)
                 response["X-Page-Cache"] = "miss"
             return response
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_ratelimit",
+    "taggit",
     "filamenta.backends.counters",
     "apps.content",
     "apps.siteadmin",
@@ -120,6 +121,9 @@ TEMPLATES = [
 # ------------------------------------------------------------------------------
 # DATABASE_URL, else DB_TYPE and DB_*, else instance/db.sqlite3.
 DATABASES = {"default": database_from_env(env, instance_dir=INSTANCE_DIR)}
+
+# Tags (django-taggit): "Django" and "django" are one tag, whatever the editor typed first.
+TAGGIT_CASE_INSENSITIVE = True
 
 # CACHES, SESSIONS AND RATE LIMITS
 # https://docs.djangoproject.com/en/5.2/topics/cache/

@@ -2,35 +2,82 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import formats, timezone
+from taggit.models import Tag
 
 from apps.media.models import MediaItem
 from apps.media.selectors import media_list_visible
 from apps.siteadmin.audited import ServiceAuditedModelAdmin
 
-from .models import Article
+from .models import Article, Section
 from .selectors import PUBLISH_PERMISSION, article_list_editable
 from .services import (
     ARTICLE_FIELDS,
+    SECTION_FIELDS,
+    TAG_FIELDS,
     article_archive,
     article_create,
     article_delete,
     article_publish,
+    article_tag_names,
     article_update,
     articles_delete,
+    section_create,
+    section_delete,
+    section_update,
+    sections_delete,
+    tag_create,
+    tag_delete,
+    tag_update,
+    tags_delete,
 )
 from .widgets import RichTextEditor
 
 
+class ArticleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Article
+        fields = (
+            "title", "slug", "kind", "section", "tags", "featured_image", "body",
+            "status", "author", "published_at", "unpublish_at", "meta_description",
+        )  # fmt: skip
+
+    def clean_tags(self) -> list[str]:
+        # Too long or too many is a form error here, not a database error later.
+        try:
+            return article_tag_names(self.cleaned_data.get("tags"))
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["tags"]) from None
+
+
 @admin.register(Article)
 class ArticleAdmin(ServiceAuditedModelAdmin):
-    list_display = ("title", "kind", "status", "author", "published_at", "updated_at")
-    list_filter = ("status", "kind", ("author", admin.RelatedOnlyFieldListFilter), "published_at")
+    form = ArticleAdminForm
+    list_display = (
+        "title",
+        "kind",
+        "publication",
+        "section",
+        "author",
+        "published_at",
+        "updated_at",
+    )
+    list_filter = (
+        "status",
+        "kind",
+        "section",
+        ("tags", admin.RelatedOnlyFieldListFilter),
+        ("author", admin.RelatedOnlyFieldListFilter),
+        "published_at",
+    )
     search_fields = ("title", "slug", "author__username", "author__display_name")
-    list_select_related = ("author",)
+    list_select_related = ("author", "section")
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("author",)
@@ -40,10 +87,18 @@ class ArticleAdmin(ServiceAuditedModelAdmin):
     # The body in a rich-text editor (Trix) rather than a textarea of HTML.
     formfield_overrides = {models.TextField: {"widget": RichTextEditor}}
     fieldsets = (
-        (None, {"fields": ("title", "slug", "kind", "featured_image", "body")}),
-        ("Publication", {"fields": ("status", "author", "published_at")}),
+        (None, {"fields": ("title", "slug", "kind", "section", "tags", "featured_image", "body")}),
+        ("Publication", {"fields": ("status", "author", "published_at", "unpublish_at")}),
+        ("Search engines and sharing", {"fields": ("meta_description",)}),
         ("Dates", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
+
+    @admin.display(description="status", ordering="status")
+    def publication(self, obj: Article) -> str:
+        """The status, with "scheduled" for a published item whose time is still to come."""
+        if obj.is_scheduled:
+            return f"Scheduled for {formats.localize(timezone.localtime(obj.published_at))}"
+        return obj.get_status_display()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         # Authors see and edit only what they wrote; the draft preview follows the same rule.
@@ -60,7 +115,7 @@ class ArticleAdmin(ServiceAuditedModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.has_perm(PUBLISH_PERMISSION):
-            fields += ["status", "author", "published_at"]
+            fields += ["status", "author", "published_at", "unpublish_at"]
         return fields
 
     def get_actions(self, request: HttpRequest):
@@ -87,6 +142,12 @@ class ArticleAdmin(ServiceAuditedModelAdmin):
         obj.refresh_from_db()
         obj._state.adding = False
 
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        # The tags were set by the service with everything else (history,
+        # revision); Django's save_m2m would set them a second time, unrecorded.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
     def delete_model(self, request: HttpRequest, obj: Article) -> None:
         article_delete(article=obj, by=request.user)
 
@@ -111,3 +172,69 @@ class ArticleAdmin(ServiceAuditedModelAdmin):
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PUBLISH_PERMISSION)
+
+
+@admin.register(Section)
+class SectionAdmin(ServiceAuditedModelAdmin):
+    list_display = ("name", "slug", "updated_at")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Section | None = None):
+        # The slug is the section's address: set once, then stable.
+        return ("slug",) if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: Section, form, change: bool) -> None:
+        fields = {n: v for n, v in form.cleaned_data.items() if n in SECTION_FIELDS}
+        if change:
+            section_update(
+                section=obj,
+                by=request.user,
+                **{n: fields[n] for n in form.changed_data if n in fields},
+            )
+            return
+        created = section_create(by=request.user, **fields)
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Section) -> None:
+        section_delete(section=obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Section]) -> None:
+        sections_delete(sections=queryset, by=request.user)
+
+
+# taggit's own admin saves past the services and merges through its generic
+# table, which our articles do not use: replaced by one that goes through them.
+if admin.site.is_registered(Tag):
+    admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(ServiceAuditedModelAdmin):
+    list_display = ("name", "slug")
+    ordering = ("name",)
+    search_fields = ("name",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Tag | None = None):
+        # The slug is the tag page's address: made from the name once, then stable.
+        return ("slug",)
+
+    def save_model(self, request: HttpRequest, obj: Tag, form, change: bool) -> None:
+        fields = {n: v for n, v in form.cleaned_data.items() if n in TAG_FIELDS}
+        if change:
+            tag_update(
+                tag=obj, by=request.user, **{n: fields[n] for n in form.changed_data if n in fields}
+            )
+            return
+        created = tag_create(by=request.user, **fields)
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Tag) -> None:
+        tag_delete(tag=obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Tag]) -> None:
+        tags_delete(tags=queryset, by=request.user)

@@ -10,19 +10,89 @@ invalidation live there, once for every way in); reads through
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+
+def _live(now: datetime | None) -> Q:
+    """Published, its time come and not yet gone: what "published" means at ``now``.
+
+    Scheduling is the publication time itself (``published_at`` in the future),
+    as in WordPress, so no job has to flip a status when the time comes: every
+    read asks the clock. ``unpublish_at`` ends it the same way.
+    """
+    now = now or timezone.now()
+    return Q(status=Article.Status.PUBLISHED, published_at__lte=now) & (
+        Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now)
+    )
 
 
 class ArticleQuerySet(models.QuerySet):
-    def published(self) -> ArticleQuerySet:
-        """What visitors see listed: published items (archived ones keep only their address)."""
-        return self.filter(status=Article.Status.PUBLISHED)
+    def published(self, *, now: datetime | None = None) -> ArticleQuerySet:
+        """What visitors see listed: published items whose time has come, not archived ones."""
+        return self.filter(_live(now))
 
-    def public(self) -> ArticleQuerySet:
-        """What has a public address: published and archived items, never drafts."""
-        return self.filter(status__in=(Article.Status.PUBLISHED, Article.Status.ARCHIVED))
+    def public(self, *, now: datetime | None = None) -> ArticleQuerySet:
+        """What has a public address: live published items and archived ones, never drafts."""
+        return self.filter(_live(now) | Q(status=Article.Status.ARCHIVED))
+
+    def scheduled(self, *, now: datetime | None = None) -> ArticleQuerySet:
+        """Published items whose publication time is still to come."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=now or timezone.now())
+
+
+class Section(models.Model):
+    """Where an article belongs on the site (at most one), managed by editors.
+
+    The slug is set once, from the name, and kept when the name changes: a
+    section's address and feed must not move under readers and search engines.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="The section's address: /sections/<slug>/. Kept when the name changes.",
+    )
+    description = models.TextField(blank=True, help_text="Plain text, shown on the section's page.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("content:section_detail", kwargs={"slug": self.slug})
+
+
+class TaggedArticle(TaggedItemBase):
+    """One tag on one article: taggit's through table with a real foreign key.
+
+    taggit's default relation is generic (content type and object id, no
+    foreign key); a table of our own keeps tag pages on two indexed joins and
+    lets the database delete an article's tags with it.
+    """
+
+    content_object = models.ForeignKey(
+        "Article", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+    class Meta:
+        verbose_name = "article tag"
+        constraints = [
+            models.UniqueConstraint(fields=["tag", "content_object"], name="content_tagged_unique")
+        ]
 
 
 class Article(models.Model):
@@ -55,7 +125,34 @@ class Article(models.Model):
         on_delete=models.SET_NULL,
         related_name="articles",
     )
-    published_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(
+        "publish at",
+        null=True,
+        blank=True,
+        help_text="When it appears. A time in the future schedules a published item: it "
+        "stays hidden until then, then appears on its own.",
+    )
+    unpublish_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Optional: when a published item disappears again.",
+    )
+    section = models.ForeignKey(
+        Section,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+    )
+    tags = TaggableManager(through=TaggedArticle, blank=True)
+    meta_description = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="For search engines and shared links; the start of the text when empty.",
+    )
+    # The body without its markup, kept by the services on every write: what
+    # search indexes (each database's full-text engine), never rebuilt by a job.
+    search_text = models.TextField(blank=True, default="", editable=False)
     # PROTECT: an image shown as an article's picture cannot vanish under it
     # (media_delete says where it is used before the database has to refuse).
     featured_image = models.ForeignKey(
@@ -82,6 +179,12 @@ class Article(models.Model):
             ),
             # The admin's "my articles" view for authors.
             models.Index(fields=["author", "-updated_at"], name="content_author_updated"),
+            # A section's page: its published items, newest first.
+            models.Index(
+                fields=["section", "status", "-published_at"], name="content_section_published"
+            ),
+            # The next scheduled end of publication (the page cache's lifetime).
+            models.Index(fields=["unpublish_at"], name="content_unpublish_at"),
         ]
         permissions = [("publish_article", "Can publish and archive articles")]
 
@@ -91,10 +194,41 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("content:article_detail", kwargs={"slug": self.slug})
 
+    def clean(self) -> None:
+        if self.unpublish_at and self.published_at and self.unpublish_at <= self.published_at:
+            raise ValidationError(
+                {"unpublish_at": "The item must be unpublished after it is published."}
+            )
+
     @property
     def is_public(self) -> bool:
-        """Published and archived items keep their address; drafts are staff-only."""
-        return self.status in (self.Status.PUBLISHED, self.Status.ARCHIVED)
+        """Whether visitors may see it now: archived, or published and its time come."""
+        if self.status == self.Status.ARCHIVED:
+            return True
+        now = timezone.now()
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= now
+            and (self.unpublish_at is None or self.unpublish_at > now)
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Published, with a publication time still to come."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def description(self) -> str:
+        """The meta description, or the start of the text (search engines, shared links)."""
+        if self.meta_description:
+            return self.meta_description
+        words = (self.search_text or "").split()
+        return " ".join(words[:30]) + (" …" if len(words) > 30 else "")
 
 
 class ArticleMedia(models.Model):
@@ -118,3 +252,48 @@ class ArticleMedia(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article} uses {self.media}"
+
+
+class ArticleRevision(models.Model):
+    """What an article was after one save: written by the article services, never edited.
+
+    A small model rather than django-reversion: its serialised versions skip
+    the tag relation (a custom through table) and its revert saves rows
+    directly, past the services that sanitise, audit and invalidate caches.
+    A revision here is a fixed set of fields the admin can diff, and a
+    restore is an ``article_update`` like any other.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(help_text="1 for the first save, then 2, 3...")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200)
+    body = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, choices=Article.Kind.choices)
+    status = models.CharField(max_length=16, choices=Article.Status.choices)
+    published_at = models.DateTimeField(null=True, blank=True)
+    unpublish_at = models.DateTimeField(null=True, blank=True)
+    meta_description = models.CharField(max_length=300, blank=True)
+    # Kept if the section or image goes; the name says what it was.
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    section_name = models.CharField(max_length=100, blank=True)
+    tags = models.JSONField(default=list, blank=True, help_text="Tag names, sorted.")
+    featured_image = models.ForeignKey(
+        "media.MediaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    message = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("article", "-number")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="content_revision_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} · revision {self.number}"

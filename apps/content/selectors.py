@@ -7,24 +7,76 @@ the draft preview) depends on who asks and is never cached.
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from filamenta.caching import cached
+from filamenta.caching import VALUES_ALIAS, cached, versions_get
 
 from .models import Article
 
 PUBLIC_TIMEOUT = 300
 # A cached article carries its featured image and that image's renditions, so
 # a change of either (a new alt text, a rendition made again) must miss too.
-PUBLIC_DEPENDS_ON = ("content.Article", "media.MediaItem", "media.Rendition")
+PUBLIC_DEPENDS_ON = (
+    "content.Article",
+    "content.Section",
+    "taggit.Tag",
+    "media.MediaItem",
+    "media.Rendition",
+)
 LISTED_KINDS = (Article.Kind.ARTICLE, Article.Kind.POST)
 CHANGE_PERMISSION = "content.change_article"
+_UNKNOWN = object()
 PUBLISH_PERMISSION = "content.publish_article"
+
+
+def article_next_change() -> float | None:
+    """The epoch second of the next scheduled publication or unpublication; None if none.
+
+    What the clock alone changes on the public site: every cached read and
+    page of published items passes this as ``until``, so a scheduled article
+    appears at its time on every tier with no cron job or worker, and a page
+    cached at 11:59 for five minutes is a miss at 12:00. Kept in the cache
+    under the content version (a write recomputes it) until it passes: two
+    indexed queries per write or per scheduled time, none per page.
+    """
+    (version,) = versions_get(names=("content.article",))
+    key = f"content:next-change:{version}"
+    store = caches[VALUES_ALIAS]
+    found = store.get(key, _UNKNOWN)
+    if found is not _UNKNOWN and (found is None or found > time.time()):
+        return found
+    now = timezone.now()
+    times = [
+        Article.objects.scheduled(now=now)
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first(),
+        Article.objects.filter(status=Article.Status.PUBLISHED, unpublish_at__gt=now)
+        .order_by("unpublish_at")
+        .values_list("unpublish_at", flat=True)
+        .first(),
+    ]
+    found = min((t.timestamp() for t in times if t is not None), default=None)
+    ttl = PUBLIC_TIMEOUT if found is None else max(1, math.ceil(found - time.time()))
+    store.set(key, found, min(ttl, PUBLIC_TIMEOUT))
+    return found
+
+
+# Every cached read of what visitors see: invalidated by writes, bounded by the clock.
+PUBLIC_CACHE = {
+    "timeout": PUBLIC_TIMEOUT,
+    "depends_on": PUBLIC_DEPENDS_ON,
+    "until": article_next_change,
+}
 
 
 @dataclass(frozen=True)
@@ -60,13 +112,13 @@ def _listed():
     )
 
 
-@cached(timeout=PUBLIC_TIMEOUT, depends_on=PUBLIC_DEPENDS_ON)
+@cached(**PUBLIC_CACHE)
 def article_list_latest(*, limit: int) -> list[Article]:
     """The newest published articles and posts (home page, feed)."""
     return list(_listed()[:limit])
 
 
-@cached(timeout=PUBLIC_TIMEOUT, depends_on=PUBLIC_DEPENDS_ON)
+@cached(**PUBLIC_CACHE)
 def article_list_page(*, number: int, per_page: int) -> ArticlePage | None:
     """One page of published articles and posts; None when the page does not exist."""
     paginator = Paginator(_listed(), per_page, allow_empty_first_page=True)
@@ -81,7 +133,7 @@ def article_list_page(*, number: int, per_page: int) -> ArticlePage | None:
     )
 
 
-@cached(timeout=PUBLIC_TIMEOUT, depends_on=PUBLIC_DEPENDS_ON)
+@cached(**PUBLIC_CACHE)
 def article_get_public(*, slug: str) -> Article | None:
     """A published or archived item by slug; drafts are never cached for the public."""
     return _with_pictures(Article.objects.public().filter(slug=slug)).first()
@@ -110,7 +162,7 @@ def article_get_preview(*, slug: str, user: AbstractBaseUser | AnonymousUser) ->
     return _with_pictures(article_list_editable(user=user).filter(slug=slug)).first()
 
 
-@cached(timeout=PUBLIC_TIMEOUT, depends_on=("content.Article",))
+@cached(timeout=PUBLIC_TIMEOUT, depends_on=("content.Article",), until=article_next_change)
 def article_list_sitemap() -> list[tuple[str, object]]:
     """(slug, last change) of every published item, pages included."""
     return list(
@@ -120,7 +172,7 @@ def article_list_sitemap() -> list[tuple[str, object]]:
     )
 
 
-@cached(timeout=PUBLIC_TIMEOUT, depends_on=("content.Article",))
+@cached(timeout=PUBLIC_TIMEOUT, depends_on=("content.Article",), until=article_next_change)
 def article_list_nav_pages() -> list[tuple[str, str]]:
     """(slug, title) of published pages, for the site's navigation."""
     return list(

@@ -23,10 +23,12 @@ from apps.siteadmin.services import (
 )
 from filamenta.caching import version_bump
 
-from .models import Article, ArticleMedia
+from .models import Article, ArticleMedia, ArticleRevision, Section
 from .sanitize import sanitize_html
 
 BATCH = 500
+TAG_NAME_MAX = 100  # taggit's Tag.name
+TAGS_MAX = 50
 
 
 def article_unique_slug(*, title: str, exclude_pk: int | None = None) -> str:
@@ -45,8 +47,96 @@ def article_unique_slug(*, title: str, exclude_pk: int | None = None) -> str:
 
 # What a caller may set; the dates are the database's.
 ARTICLE_FIELDS = frozenset(
-    {"title", "slug", "body", "kind", "status", "author", "published_at", "featured_image"}
+    {
+        "title",
+        "slug",
+        "body",
+        "kind",
+        "status",
+        "author",
+        "published_at",
+        "unpublish_at",
+        "featured_image",
+        "section",
+        "tags",
+        "meta_description",
+    }
 )
+# What a revision keeps (ArticleRevision), and so what a restore can set back.
+REVISION_FIELDS = (
+    "title",
+    "slug",
+    "body",
+    "kind",
+    "status",
+    "published_at",
+    "unpublish_at",
+    "meta_description",
+    "section",
+    "featured_image",
+)
+
+
+def article_tag_names(tags: Iterable[Any] | str | None) -> list[str]:
+    """Tag names from a list of names or Tag objects (or taggit's "a, b" text), checked.
+
+    Names longer than taggit's column, or too many of them, are a
+    ValidationError on ``tags`` rather than a database error: a form shows it.
+    """
+    from taggit.utils import parse_tags
+
+    if tags is None:
+        return []
+    if isinstance(tags, str):
+        tags = parse_tags(tags)
+    names: dict[str, str] = {}
+    for tag in tags:
+        name = " ".join(str(getattr(tag, "name", tag)).split())
+        if not name:
+            continue
+        if len(name) > TAG_NAME_MAX:
+            raise ValidationError(
+                {"tags": f"A tag has at most {TAG_NAME_MAX} characters ({len(name)} given)."}
+            )
+        names.setdefault(name.casefold(), name)
+    if len(names) > TAGS_MAX:
+        raise ValidationError({"tags": f"An item has at most {TAGS_MAX} tags."})
+    return sorted(names.values(), key=str.casefold)
+
+
+def _article_tags_set(*, article: Article, names: list[str]) -> None:
+    """Set the article's tags to ``names``, creating the tags that do not exist yet."""
+    article.tags.set(names, clear=False)
+
+
+def _stored_tag_names(article: Article) -> list[str]:
+    return sorted(article.tags.values_list("name", flat=True), key=str.casefold)
+
+
+def _revision_values(article: Article) -> dict[str, Any]:
+    """The article's revision fields, by column (``section_id``), and its section's name."""
+    columns = [Article._meta.get_field(name).attname for name in REVISION_FIELDS]
+    values = {column: getattr(article, column) for column in columns}
+    values["section_name"] = article.section.name if article.section_id else ""
+    return values
+
+
+def article_revision_record(*, article: Article, by: Any, message: str = "") -> ArticleRevision:
+    """Keep what ``article`` is now as its next revision (every save calls this)."""
+    last = (
+        ArticleRevision.objects.filter(article=article)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return ArticleRevision.objects.create(
+        article=article,
+        number=(last or 0) + 1,
+        tags=_stored_tag_names(article),
+        created_by=by,
+        message=message[:200],
+        **_revision_values(article),
+    )
 
 
 def _featured_image_check(*, image: Any, by: Any) -> None:
@@ -101,6 +191,35 @@ def article_media_refresh(*, article: Article) -> None:
     )
 
 
+class _Text(HTMLParser):
+    """The text of a body, each block and line break a space (so words never fuse)."""
+
+    BREAKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6",
+                        "blockquote", "pre", "figure", "figcaption", "tr", "td", "th"})  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BREAKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.handle_starttag(tag, [])
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def body_text(body: str | None) -> str:
+    """The words of a (sanitised) body without its markup: what search indexes."""
+    parser = _Text()
+    parser.feed(body or "")
+    parser.close()
+    return " ".join("".join(parser.parts).split())
+
+
 def _sanitize_body(body: str | None) -> str:
     """The allow-list, with the site's choice about images from other hosts."""
     return sanitize_html(
@@ -115,6 +234,7 @@ def _article_prepare(article: Article) -> None:
     (``bulk_create`` skips ``save()``); every write goes through this module.
     """
     article.body = _sanitize_body(article.body)
+    article.search_text = body_text(article.body)
     if not article.slug:
         article.slug = article_unique_slug(title=article.title, exclude_pk=article.pk)
     if article.status == Article.Status.PUBLISHED and article.published_at is None:
@@ -131,13 +251,18 @@ def article_create(
     slug: str = "",
     status: str = Article.Status.DRAFT,
     published_at: Any = None,
+    unpublish_at: Any = None,
     featured_image: Any = None,
+    section: Section | None = None,
+    tags: Iterable[Any] | str | None = None,
+    meta_description: str = "",
     by: Any = None,
 ) -> Article:
     """Create an item (a draft unless told otherwise) and record it as added, once.
 
     An item created already published is one act, recorded as "added" and
-    saying so; ``by`` is who did it (None for a script).
+    saying so; ``by`` is who did it (None for a script). Its first revision
+    is kept with it.
     """
     article = Article(
         title=title,
@@ -147,20 +272,32 @@ def article_create(
         slug=slug or article_unique_slug(title=title),
         status=status,
         published_at=published_at,
+        unpublish_at=unpublish_at,
         featured_image=featured_image,
+        section=section,
+        meta_description=meta_description,
     )
+    names = article_tag_names(tags)
     _featured_image_check(image=featured_image, by=by)
     _article_prepare(article)
     article.full_clean()
     article.save()
+    if names:
+        _article_tags_set(article=article, names=names)
     article_media_refresh(article=article)
-    message = "Added and published." if status == Article.Status.PUBLISHED else "Added."
+    if status == Article.Status.PUBLISHED and article.is_scheduled:
+        message = "Added and scheduled."
+    elif status == Article.Status.PUBLISHED:
+        message = "Added and published."
+    else:
+        message = "Added."
     history_record(action=AuditEntry.Action.ADDED, actor=by, target=article, message=message)
+    article_revision_record(article=article, by=by, message=message)
     return article
 
 
 @transaction.atomic
-def article_update(*, article: Article, by: Any, **fields: Any) -> Article:
+def article_update(*, article: Article, by: Any, note: str = "", **fields: Any) -> Article:
     """Change an item's fields, recorded once under the name of what happened.
 
     A change of status to published is a publication ("published"), to
@@ -168,6 +305,8 @@ def article_update(*, article: Article, by: Any, **fields: Any) -> Article:
     action or code; other changes are "changed", naming the fields. Changes
     are found against the stored row, since a model form has already copied
     its values onto ``article``. Nothing changed: nothing is written.
+    ``note`` opens the history message and the revision's ("Restored
+    revision 3."). Each write keeps a revision.
     """
     unknown = set(fields) - ARTICLE_FIELDS
     if unknown:
@@ -176,27 +315,40 @@ def article_update(*, article: Article, by: Any, **fields: Any) -> Article:
         fields["body"] = _sanitize_body(fields["body"])
     if "featured_image" in fields:
         _featured_image_check(image=fields["featured_image"], by=by)
+    names = article_tag_names(fields.pop("tags")) if "tags" in fields else None
     stored = Article.objects.select_for_update().get(pk=article.pk)
     changed = model_changed_fields(instance=article, stored=stored, fields=fields)
-    if not changed:
+    tags_changed = names is not None and names != _stored_tag_names(stored)
+    if not changed and not tags_changed:
         return article
     for name in changed:
         setattr(article, name, fields[name])
     _article_prepare(article)
     article.full_clean()
-    article.save(update_fields={*changed, "body", "slug", "published_at", "updated_at"})
+    # Saved even when only the tags changed: updated_at moves, and the save's
+    # signal is what makes every cached page showing this item a miss.
+    article.save(
+        update_fields={*changed, "body", "search_text", "slug", "published_at", "updated_at"}
+    )
+    if tags_changed:
+        _article_tags_set(article=article, names=names)
     if {"body", "featured_image"} & set(changed):
         article_media_refresh(article=article)
 
     action, said = AuditEntry.Action.CHANGED, []
     if "status" in changed and article.status == Article.Status.PUBLISHED:
-        action, said = AuditEntry.Action.PUBLISHED, ["Published."]
+        action = AuditEntry.Action.PUBLISHED
+        said = ["Scheduled."] if article.is_scheduled else ["Published."]
     elif "status" in changed and article.status == Article.Status.ARCHIVED:
         said = ["Archived."]
     others = [name for name in changed if not (said and name == "status")]
+    if tags_changed:
+        others.append("tags")
     if others:
         said.append(history_change_message(model=Article, fields=others))
-    history_record(action=action, actor=by, target=article, message=" ".join(said))
+    message = " ".join([note, *said]) if note else " ".join(said)
+    history_record(action=action, actor=by, target=article, message=message)
+    article_revision_record(article=article, by=by, message=message)
     return article
 
 
@@ -220,12 +372,34 @@ def articles_delete(*, articles: Iterable[Article], by: Any) -> int:
     return audited_delete_many(targets=articles, by=by)
 
 
+def _revisions_create_many(*, slugs: list[str], by: Any) -> None:
+    """The first revision of each article just inserted in bulk (found by slug)."""
+    for start in range(0, len(slugs), BATCH):
+        batch = Article.objects.filter(slug__in=slugs[start : start + BATCH]).select_related(
+            "section"
+        )
+        ArticleRevision.objects.bulk_create(
+            [
+                ArticleRevision(
+                    article=article,
+                    number=1,
+                    tags=[],
+                    created_by=by,
+                    message="Added in bulk.",
+                    **_revision_values(article),
+                )
+                for article in batch
+            ]
+        )
+
+
 @transaction.atomic
 def articles_create_many(
     *,
     articles: Sequence[Article],
     by: Any = None,
     on_batch: Callable[[int], None] | None = None,
+    keep_revisions: bool = True,
 ) -> int:
     """Insert unsaved articles in batches (demo data, imports); returns how many.
 
@@ -233,7 +407,8 @@ def articles_create_many(
     what those would: bodies are sanitised, and the ``content.article`` version
     (which every cached list, article and page depends on) is bumped once, when
     the transaction commits, for the whole write. One history entry says how
-    many were added.
+    many were added. Each article's first revision is kept too, unless
+    ``keep_revisions`` is False (the benchmark's data sets, which only read).
     """
     for article in articles:
         # Numbered slugs would need a query per row: bulk callers name their own.
@@ -251,7 +426,106 @@ def articles_create_many(
     for start in range(0, len(using_media), BATCH):
         for article in Article.objects.filter(slug__in=using_media[start : start + BATCH]):
             article_media_refresh(article=article)
+    if keep_revisions:
+        _revisions_create_many(slugs=[a.slug for a in articles], by=by)
     history_record(action=AuditEntry.Action.ADDED, actor=by,
                    message=f"{len(articles)} article(s) added in bulk.")  # fmt: skip
     transaction.on_commit(functools.partial(version_bump, name=Article._meta.label_lower))
     return len(articles)
+
+
+SECTION_FIELDS = frozenset({"name", "slug", "description"})
+
+
+@transaction.atomic
+def section_create(*, name: str, slug: str = "", description: str = "", by: Any = None) -> Section:
+    """Create a section; its slug comes from the name unless given, and then stays."""
+    section = Section(name=name, slug=slug or slugify(name)[:100], description=description)
+    section.full_clean()
+    section.save()
+    history_record(action=AuditEntry.Action.ADDED, actor=by, target=section, message="Added.")
+    return section
+
+
+@transaction.atomic
+def section_update(*, section: Section, by: Any, **fields: Any) -> Section:
+    """Rename or describe a section; its slug changes only when asked to, by name."""
+    unknown = set(fields) - SECTION_FIELDS
+    if unknown:
+        raise TypeError(f"sections have no editable field(s) {sorted(unknown)}")
+    stored = Section.objects.select_for_update().get(pk=section.pk)
+    changed = model_changed_fields(instance=section, stored=stored, fields=fields)
+    if not changed:
+        return section
+    for name in changed:
+        setattr(section, name, fields[name])
+    section.full_clean()
+    section.save(update_fields={*changed, "updated_at"})
+    history_record(
+        action=AuditEntry.Action.CHANGED,
+        actor=by,
+        target=section,
+        message=history_change_message(model=Section, fields=changed),
+    )
+    return section
+
+
+def section_delete(*, section: Section, by: Any) -> None:
+    """Delete a section; its articles stay, in no section."""
+    audited_delete(target=section, by=by)
+
+
+def sections_delete(*, sections: Iterable[Section], by: Any) -> int:
+    return audited_delete_many(targets=sections, by=by)
+
+
+TAG_FIELDS = frozenset({"name", "slug"})
+
+
+@transaction.atomic
+def tag_create(*, name: str, slug: str = "", by: Any = None) -> Any:
+    """Create a tag (the article services also create them from typed names)."""
+    from taggit.models import Tag
+
+    (name,) = article_tag_names([name]) or [""]
+    tag = Tag(name=name, slug=slug)
+    tag.full_clean(exclude=["slug"] if not slug else None)
+    tag.save()  # taggit makes a unique slug from the name when none is given
+    history_record(action=AuditEntry.Action.ADDED, actor=by, target=tag, message="Added.")
+    return tag
+
+
+@transaction.atomic
+def tag_update(*, tag: Any, by: Any, **fields: Any) -> Any:
+    """Rename a tag; its slug (its page's address) stays unless changed by name."""
+    from taggit.models import Tag
+
+    unknown = set(fields) - TAG_FIELDS
+    if unknown:
+        raise TypeError(f"tags have no editable field(s) {sorted(unknown)}")
+    if "name" in fields:
+        (fields["name"],) = article_tag_names([fields["name"]]) or [""]
+    stored = Tag.objects.select_for_update().get(pk=tag.pk)
+    changed = model_changed_fields(instance=tag, stored=stored, fields=fields)
+    if not changed:
+        return tag
+    for name in changed:
+        setattr(tag, name, fields[name])
+    tag.full_clean()
+    tag.save()
+    history_record(
+        action=AuditEntry.Action.CHANGED,
+        actor=by,
+        target=tag,
+        message=history_change_message(model=Tag, fields=changed),
+    )
+    return tag
+
+
+def tag_delete(*, tag: Any, by: Any) -> None:
+    """Delete a tag: it comes off every article (they stay)."""
+    audited_delete(target=tag, by=by)
+
+
+def tags_delete(*, tags: Iterable[Any], by: Any) -> int:
+    return audited_delete_many(targets=tags, by=by)

@@ -8,28 +8,38 @@ from django.shortcuts import render
 from apps.siteadmin.selectors import site_settings_get
 from filamenta.caching import cached_page
 
-from .selectors import article_get_preview, article_get_public, article_list_latest
+from .selectors import (
+    article_get_preview,
+    article_get_public,
+    article_list_latest,
+    article_next_change,
+)
 from .selectors import article_list_page as select_page
 
-# Every public page shows articles, their authors, their featured images (alt
-# text, title, renditions) and the site settings.
+# Every public page shows articles, their authors, sections, tags, featured
+# images (alt text, title, renditions) and the site settings.
 PAGE_DEPENDS_ON = (
     "content.Article",
+    "content.Section",
+    "taggit.Tag",
     "users.User",
     "siteadmin.SiteSettings",
     "media.MediaItem",
     "media.Rendition",
 )
 PAGE_TIMEOUT = 300
+# Every public page: invalidated by writes, and never kept past the next
+# scheduled publication or unpublication (``article_next_change``).
+PUBLIC_PAGE = {"timeout": PAGE_TIMEOUT, "depends_on": PAGE_DEPENDS_ON, "until": article_next_change}
 
 
-@cached_page(timeout=PAGE_TIMEOUT, depends_on=PAGE_DEPENDS_ON)
+@cached_page(**PUBLIC_PAGE)
 def home(request: HttpRequest) -> HttpResponse:
     articles = article_list_latest(limit=site_settings_get().items_per_page)
     return render(request, "content/home.html", {"articles": articles})
 
 
-@cached_page(timeout=PAGE_TIMEOUT, depends_on=PAGE_DEPENDS_ON, query=("page",))
+@cached_page(**PUBLIC_PAGE, query=("page",))
 def article_list(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("page") or "1"
     # A page number is a handful of digits; anything else is a page that does not exist.
@@ -41,7 +51,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     return render(request, "content/article_list.html", {"page": page})
 
 
-@cached_page(timeout=PAGE_TIMEOUT, depends_on=PAGE_DEPENDS_ON)
+@cached_page(**PUBLIC_PAGE)
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = article_get_public(slug=slug)
     if article is None and request.user.is_authenticated:

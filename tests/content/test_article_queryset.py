@@ -1,6 +1,7 @@
 """Article.objects.published() and .public(): the one spelling of what visitors may see."""
 
 import pytest
+from django.utils import timezone
 
 from apps.content.models import Article
 
@@ -10,7 +11,9 @@ pytestmark = [pytest.mark.database, pytest.mark.django_db]
 @pytest.fixture
 def one_of_each():
     for status in Article.Status.values:
-        Article.objects.create(title=status, slug=status, status=status)
+        Article.objects.create(
+            title=status, slug=status, status=status, published_at=timezone.now()
+        )
 
 
 def test_published_lists_only_published_items(one_of_each):

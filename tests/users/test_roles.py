@@ -40,6 +40,8 @@ def test_editor_publishes_but_does_not_manage_people():
     assert "content.publish_article" in granted
     assert "content.delete_article" in granted
     assert "media.delete_mediaitem" in granted
+    # Sections and tags are managed by editors.
+    assert {"content.change_section", "content.delete_section", "taggit.change_tag"} <= granted
     assert "users.change_user" not in granted
     assert "siteadmin.change_sitesettings" not in granted
 
@@ -53,6 +55,9 @@ def test_author_writes_but_cannot_publish_or_delete():
         "media.add_mediaitem",
         "media.change_mediaitem",
         "media.view_mediaitem",
+        # They pick a section and type tags; renaming or deleting either is an editor's.
+        "content.view_section",
+        "taggit.view_tag",
     }
 
 
