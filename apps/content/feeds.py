@@ -1,42 +1,60 @@
-"""The RSS feed of the newest articles and posts."""
+"""The RSS feeds: the newest articles and posts, and each section's and tag's newest items."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed, add_domain
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import feedgenerator
 
 from apps.media.renditions import rendition_pick
-from apps.siteadmin.models import SiteSettings
 from apps.siteadmin.selectors import site_settings_get
 
 from .models import Article
-from .selectors import article_list_latest
+from .selectors import TermPage, article_list_latest, section_get_page, tag_get_page
 
 ENCLOSURE_WIDTH = 960
 
 
+@dataclass(frozen=True)
+class FeedChannel:
+    """What one feed shows: the site's newest items, or a section's, or a tag's."""
+
+    title: str
+    description: str
+    link: str
+    items: list[Article]
+
+
 class LatestArticlesFeed(Feed):
+    """The site's newest items; the section and tag feeds below change only the channel."""
+
     # One Feed instance serves every request (and thread): per-request data
     # travels as the "object" Django hands to each method, never on self.
-    def get_object(self, request: HttpRequest, *args, **kwargs) -> SiteSettings:
-        return site_settings_get()
+    def get_object(self, request: HttpRequest, *args, **kwargs) -> FeedChannel:
+        site = site_settings_get()
+        return FeedChannel(
+            title=site.site_name,
+            description=site.tagline,
+            link=reverse("content:home"),
+            items=article_list_latest(limit=site.feed_items),
+        )
 
-    def title(self, obj: SiteSettings) -> str:
-        return obj.site_name
+    def title(self, obj: FeedChannel) -> str:
+        return obj.title
 
-    def description(self, obj: SiteSettings) -> str:
-        return obj.tagline
+    def description(self, obj: FeedChannel) -> str:
+        return obj.description
 
-    def link(self) -> str:
-        return reverse("content:home")
+    def link(self, obj: FeedChannel) -> str:
+        return obj.link
 
-    def items(self, obj: SiteSettings) -> list[Article]:
-        return article_list_latest(limit=obj.feed_items)
+    def items(self, obj: FeedChannel) -> list[Article]:
+        return obj.items
 
     def item_title(self, item: Article) -> str:
         return item.title
@@ -67,7 +85,7 @@ class LatestArticlesFeed(Feed):
         )
         return [feedgenerator.Enclosure(url=url, length=str(size), mime_type=content_type)]
 
-    def get_feed(self, obj: SiteSettings, request: HttpRequest) -> feedgenerator.SyndicationFeed:
+    def get_feed(self, obj: FeedChannel, request: HttpRequest) -> feedgenerator.SyndicationFeed:
         # Django puts the site's domain on links but not on enclosures, whose
         # URL RSS requires absolute; an object store's absolute URL stays as it is.
         feed = super().get_feed(obj, request)
@@ -76,3 +94,45 @@ class LatestArticlesFeed(Feed):
             for enclosure in entry["enclosures"]:
                 enclosure.url = add_domain(domain, enclosure.url, secure)
         return feed
+
+
+def _term_channel(found: TermPage, *, title: str, description: str, link: str) -> FeedChannel:
+    site = site_settings_get()
+    return FeedChannel(
+        title=f"{title} · {site.site_name}",
+        description=description or site.tagline,
+        link=link,
+        items=found.page.items if found.page is not None else [],
+    )
+
+
+class SectionFeed(LatestArticlesFeed):
+    """A section's newest published items (the feed of /sections/<slug>/)."""
+
+    def get_object(self, request: HttpRequest, *args, slug: str, **kwargs) -> FeedChannel:
+        found = section_get_page(slug=slug, number=1, per_page=site_settings_get().feed_items)
+        if found is None:
+            raise Http404("No section at this address.")
+        section = found.term
+        return _term_channel(
+            found,
+            title=section.name,
+            description=section.description,
+            link=section.get_absolute_url(),
+        )
+
+
+class TagFeed(LatestArticlesFeed):
+    """The newest published items with a tag (the feed of /tags/<slug>/): 404 like its page."""
+
+    def get_object(self, request: HttpRequest, *args, slug: str, **kwargs) -> FeedChannel:
+        found = tag_get_page(slug=slug, number=1, per_page=site_settings_get().feed_items)
+        if found is None or found.page is None or not found.page.count:
+            raise Http404("No tag at this address.")
+        tag = found.term
+        return _term_channel(
+            found,
+            title=f"Tagged “{tag.name}”",
+            description="",
+            link=reverse("content:tag_detail", kwargs={"slug": tag.slug}),
+        )

@@ -10,17 +10,18 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from filamenta.caching import VALUES_ALIAS, cached, versions_get
 
-from .models import Article
+from .models import Article, Section, TaggedArticle
 
 PUBLIC_TIMEOUT = 300
 # A cached article carries its featured image and that image's renditions, so
@@ -96,12 +97,12 @@ class ArticlePage:
 
 
 def _with_pictures(articles: QuerySet[Article]) -> QuerySet[Article]:
-    """Articles with their author, featured image and its renditions, read in two queries.
+    """Articles with their author, section, featured image and its renditions, in two queries.
 
     The template tag ``responsive_image`` then builds each srcset from these
     rows: a page costs no query (and no storage call) per picture.
     """
-    return articles.select_related("author", "featured_image").prefetch_related(
+    return articles.select_related("author", "featured_image", "section").prefetch_related(
         "featured_image__renditions"
     )
 
@@ -136,7 +137,9 @@ def article_list_page(*, number: int, per_page: int) -> ArticlePage | None:
 @cached(**PUBLIC_CACHE)
 def article_get_public(*, slug: str) -> Article | None:
     """A published or archived item by slug; drafts are never cached for the public."""
-    return _with_pictures(Article.objects.public().filter(slug=slug)).first()
+    return (
+        _with_pictures(Article.objects.public().filter(slug=slug)).prefetch_related("tags").first()
+    )
 
 
 def article_list_editable(
@@ -159,7 +162,11 @@ def article_list_editable(
 
 def article_get_preview(*, slug: str, user: AbstractBaseUser | AnonymousUser) -> Article | None:
     """Any item by slug, drafts included, if ``user`` may edit it: uncached, for previews."""
-    return _with_pictures(article_list_editable(user=user).filter(slug=slug)).first()
+    return (
+        _with_pictures(article_list_editable(user=user).filter(slug=slug))
+        .prefetch_related("tags")
+        .first()
+    )
 
 
 @cached(timeout=PUBLIC_TIMEOUT, depends_on=("content.Article",), until=article_next_change)
@@ -180,4 +187,127 @@ def article_list_nav_pages() -> list[tuple[str, str]]:
         .filter(kind=Article.Kind.PAGE)
         .order_by("title")
         .values_list("slug", "title")[:8]
+    )
+
+
+# SECTIONS, TAGS AND RELATED ARTICLES
+# ------------------------------------------------------------------------------
+# A section or tag page lists every published kind (pages too): putting an item
+# in a section or giving it a tag is the editor saying where it is listed. The
+# queries follow the indexes content_section_published (section, status,
+# -published_at) and content_tagged_unique (tag, content_object).
+RELATED_MAX = 3
+
+
+@dataclass(frozen=True)
+class TermPage:
+    """One page of a section's or a tag's published items; ``page`` None past the last page."""
+
+    term: Any
+    page: ArticlePage | None
+
+
+def _page_of(articles: QuerySet[Article], *, number: int, per_page: int) -> ArticlePage | None:
+    paginator = Paginator(articles, per_page, allow_empty_first_page=True)
+    if number < 1 or number > paginator.num_pages:
+        return None
+    page = paginator.page(number)
+    return ArticlePage(
+        items=list(page.object_list),
+        number=number,
+        num_pages=paginator.num_pages,
+        count=paginator.count,
+    )
+
+
+def _published_newest_first(articles: QuerySet[Article]) -> QuerySet[Article]:
+    return _with_pictures(articles.order_by("-published_at", "-id"))
+
+
+@cached(**PUBLIC_CACHE)
+def section_get_page(*, slug: str, number: int, per_page: int) -> TermPage | None:
+    """A section and one page of its published items, newest first; None if no such section."""
+    section = Section.objects.filter(slug=slug).first()
+    if section is None:
+        return None
+    articles = _published_newest_first(Article.objects.published().filter(section=section))
+    return TermPage(term=section, page=_page_of(articles, number=number, per_page=per_page))
+
+
+@cached(**PUBLIC_CACHE)
+def tag_get_page(*, slug: str, number: int, per_page: int) -> TermPage | None:
+    """A tag and one page of its published items, newest first; None if no such tag.
+
+    A tag that no published item carries yet comes back with an empty page:
+    the view treats it as absent, so a draft's tags are not announced early.
+    """
+    from taggit.models import Tag
+
+    tag = Tag.objects.filter(slug=slug).first()
+    if tag is None:
+        return None
+    articles = _published_newest_first(Article.objects.published().filter(tagged_items__tag=tag))
+    return TermPage(term=tag, page=_page_of(articles, number=number, per_page=per_page))
+
+
+@cached(**PUBLIC_CACHE)
+def article_list_related(*, article: Article) -> list[Article]:
+    """Up to three published items like ``article``: most shared tags, then same section.
+
+    Newest first among equals; never the article itself. One query, grouped
+    by item, whatever the number of tags: the article's tags are a subquery.
+    The key is the article alone: a change of its tags or section saves it,
+    and any save of an article makes this a miss.
+    """
+    tag_ids = TaggedArticle.objects.filter(content_object_id=article.pk).values("tag_id")
+    shares_tag = Q(tagged_items__tag_id__in=tag_ids)
+    related = Article.objects.published().exclude(pk=article.pk)
+    if article.section_id is None:
+        related = related.filter(shares_tag)
+        same_section: Any = Value(0)
+    else:
+        related = related.filter(shares_tag | Q(section_id=article.section_id))
+        same_section = Case(
+            When(section_id=article.section_id, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    return list(
+        related.annotate(
+            shared=Count("tagged_items", filter=shares_tag, distinct=True),
+            same_section=same_section,
+        )
+        .order_by("-shared", "-same_section", "-published_at", "-id")
+        .only("title", "slug", "kind", "published_at")[:RELATED_MAX]
+    )
+
+
+@cached(**PUBLIC_CACHE)
+def section_list_sitemap() -> list[tuple[str, object]]:
+    """(slug, last change) of every section with a published item.
+
+    The last change is the newest change of those items, or of the section
+    itself (its name, its description) when that came later.
+    """
+    rows = (
+        Article.objects.published()
+        .filter(section__isnull=False)
+        .values("section__slug", "section__updated_at")
+        .annotate(last=Max("updated_at"))
+        .order_by("section__slug")
+    )
+    return [(row["section__slug"], max(row["last"], row["section__updated_at"])) for row in rows]
+
+
+@cached(**PUBLIC_CACHE)
+def tag_list_sitemap() -> list[tuple[str, object]]:
+    """(slug, last change of its newest-changed published item) of every tag in use."""
+    published = Article.objects.published().values("pk")
+    return list(
+        TaggedArticle.objects.filter(content_object__in=published)
+        .exclude(tag__slug="")  # no address (an older tag of punctuation only)
+        .values("tag__slug")
+        .annotate(last=Max("content_object__updated_at"))
+        .order_by("tag__slug")
+        .values_list("tag__slug", "last")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from html.parser import HTMLParser
 from typing import Any
@@ -106,7 +107,28 @@ def article_tag_names(tags: Iterable[Any] | str | None) -> list[str]:
 
 def _article_tags_set(*, article: Article, names: list[str]) -> None:
     """Set the article's tags to ``names``, creating the tags that do not exist yet."""
+    from taggit.models import Tag
+
+    for name in names:
+        if slug := tag_fallback_slug(name):
+            # taggit would store "" (no address): made here with a slug of its own.
+            Tag.objects.get_or_create(name__iexact=name, defaults={"name": name, "slug": slug})
     article.tags.set(names, clear=False)
+
+
+def tag_fallback_slug(name: str) -> str:
+    """A slug for a tag name taggit cannot slugify ("++", "!!!"), or "" for any other name.
+
+    taggit keeps letters and digits of every script ("été", "日本" are their
+    own slugs, see apps/content/converters.py); a name with none would get
+    an empty slug and no page. Made from the name, so it is the same on
+    every site and stays when the tag is renamed, like every tag slug.
+    """
+    from taggit.models import Tag
+
+    if Tag().slugify(name):
+        return ""
+    return "tag-" + hashlib.blake2b(name.casefold().encode(), digest_size=4).hexdigest()
 
 
 def _stored_tag_names(article: Article) -> list[str]:
@@ -488,8 +510,8 @@ def tag_create(*, name: str, slug: str = "", by: Any = None) -> Any:
     from taggit.models import Tag
 
     (name,) = article_tag_names([name]) or [""]
-    tag = Tag(name=name, slug=slug)
-    tag.full_clean(exclude=["slug"] if not slug else None)
+    tag = Tag(name=name, slug=slug or tag_fallback_slug(name))
+    tag.full_clean(exclude=["slug"] if not tag.slug else None)
     tag.save()  # taggit makes a unique slug from the name when none is given
     history_record(action=AuditEntry.Action.ADDED, actor=by, target=tag, message="Added.")
     return tag

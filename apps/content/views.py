@@ -1,18 +1,23 @@
-"""The public site: home, the article list and one article."""
+"""The public site: home, the article list, one article, and the section and tag pages."""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from apps.siteadmin.selectors import site_settings_get
 from filamenta.caching import cached_page
 
 from .selectors import (
+    TermPage,
     article_get_preview,
     article_get_public,
     article_list_latest,
+    article_list_related,
     article_next_change,
+    section_get_page,
+    tag_get_page,
 )
 from .selectors import article_list_page as select_page
 
@@ -41,11 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @cached_page(**PUBLIC_PAGE, query=("page",))
 def article_list(request: HttpRequest) -> HttpResponse:
-    raw = request.GET.get("page") or "1"
-    # A page number is a handful of digits; anything else is a page that does not exist.
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
-        raise Http404("No such page.")
-    page = select_page(number=int(raw), per_page=site_settings_get().items_per_page)
+    page = select_page(number=page_number(request), per_page=site_settings_get().items_per_page)
     if page is None:
         raise Http404("No such page.")
     return render(request, "content/article_list.html", {"page": page})
@@ -59,9 +60,51 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         article = article_get_preview(slug=slug, user=request.user)
     if article is None:
         raise Http404("No article at this address.")
-    response = render(request, "content/article_detail.html", {"article": article})
+    related = article_list_related(article=article) if article.is_public else []
+    response = render(
+        request, "content/article_detail.html", {"article": article, "related": related}
+    )
     if not article.is_public:
         # A draft preview must never land in a shared cache, ours (cached_page
         # stores no private response) or one in front.
         response["Cache-Control"] = "private, no-store"
     return response
+
+
+def page_number(request: HttpRequest) -> int:
+    """``?page=``: a handful of ASCII digits; anything else is a page that does not exist."""
+    raw = request.GET.get("page") or "1"
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
+        raise Http404("No such page.")
+    return int(raw)
+
+
+@cached_page(**PUBLIC_PAGE, query=("page",))
+def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A section's published items, newest first, by pages like /articles/."""
+    number = page_number(request)
+    found = section_get_page(slug=slug, number=number, per_page=site_settings_get().items_per_page)
+    if found is None:
+        raise Http404("No section at this address.")
+    return _term_page(request, found=found, slug=slug, template="content/section_detail.html")
+
+
+@cached_page(**PUBLIC_PAGE, query=("page",))
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The published items with a tag, newest first; a tag no published item has is a 404."""
+    number = page_number(request)
+    found = tag_get_page(slug=slug, number=number, per_page=site_settings_get().items_per_page)
+    if found is None or (found.page is not None and not found.page.count):
+        raise Http404("No tag at this address.")
+    return _term_page(request, found=found, slug=slug, template="content/tag_detail.html")
+
+
+def _term_page(request: HttpRequest, *, found: TermPage, slug: str, template: str) -> HttpResponse:
+    if found.term.slug != slug:
+        # MariaDB/MySQL compare slugs without case or accents: one address per page.
+        url = reverse(request.resolver_match.view_name, kwargs={"slug": found.term.slug})
+        query = f"?page={found.page.number}" if found.page and found.page.number > 1 else ""
+        return redirect(url + query, permanent=True)
+    if found.page is None:
+        raise Http404("No such page.")
+    return render(request, template, {"term": found.term, "page": found.page})
