@@ -283,31 +283,35 @@ def article_list_related(*, article: Article) -> list[Article]:
 
 
 @cached(**PUBLIC_CACHE)
-def section_list_sitemap() -> list[tuple[str, object]]:
-    """(slug, last change) of every section with a published item.
+def taxonomy_list_sitemap() -> list[tuple[str, str, object]]:
+    """(url name, slug, last change) of every section and tag with a published item.
 
-    The last change is the newest change of those items, or of the section
-    itself (its name, its description) when that came later.
+    The last change is the newest change among those items (or, for a
+    section, of its own name and description when later). One cached call
+    for both: the sitemap reads one cache version for them, not two.
     """
-    rows = (
+    sections = (
         Article.objects.published()
         .filter(section__isnull=False)
         .values("section__slug", "section__updated_at")
         .annotate(last=Max("updated_at"))
         .order_by("section__slug")
     )
-    return [(row["section__slug"], max(row["last"], row["section__updated_at"])) for row in rows]
-
-
-@cached(**PUBLIC_CACHE)
-def tag_list_sitemap() -> list[tuple[str, object]]:
-    """(slug, last change of its newest-changed published item) of every tag in use."""
-    published = Article.objects.published().values("pk")
-    return list(
-        TaggedArticle.objects.filter(content_object__in=published)
-        .exclude(tag__slug="")  # no address (an older tag of punctuation only)
+    tags = (
+        TaggedArticle.objects.filter(content_object__in=Article.objects.published().values("pk"))
+        .exclude(tag__slug="")  # no address (a tag of punctuation only made before its fallback)
         .values("tag__slug")
         .annotate(last=Max("content_object__updated_at"))
         .order_by("tag__slug")
-        .values_list("tag__slug", "last")
     )
+    return [
+        *(
+            (
+                "content:section_detail",
+                row["section__slug"],
+                max(row["last"], row["section__updated_at"]),
+            )
+            for row in sections
+        ),
+        *(("content:tag_detail", row["tag__slug"], row["last"]) for row in tags),
+    ]

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .selectors import article_list_sitemap, section_list_sitemap, tag_list_sitemap
+from .selectors import article_list_sitemap, taxonomy_list_sitemap
 
 
 class StaticViewSitemap(Sitemap):
@@ -35,33 +35,20 @@ class ArticleSitemap(Sitemap):
         return item[1]
 
 
-class SectionSitemap(ArticleSitemap):
-    """Sections with a published item; lastmod is the newest change among them."""
+class TaxonomySitemap(Sitemap):
+    """Sections and tags with a published item; lastmod is the newest change among them."""
 
     changefreq = "daily"
+    limit = 50_000
 
-    def items(self) -> list[tuple[str, datetime]]:
-        return section_list_sitemap()
+    def items(self) -> list[tuple[str, str, datetime]]:
+        return taxonomy_list_sitemap()
 
-    def location(self, item: tuple[str, datetime]) -> str:
-        return reverse("content:section_detail", kwargs={"slug": item[0]})
+    def location(self, item: tuple[str, str, datetime]) -> str:
+        return reverse(item[0], kwargs={"slug": item[1]})
 
-
-class TagSitemap(ArticleSitemap):
-    """Tags some published item carries; lastmod as for sections."""
-
-    changefreq = "daily"
-
-    def items(self) -> list[tuple[str, datetime]]:
-        return tag_list_sitemap()
-
-    def location(self, item: tuple[str, datetime]) -> str:
-        return reverse("content:tag_detail", kwargs={"slug": item[0]})
+    def lastmod(self, item: tuple[str, str, datetime]) -> datetime:
+        return item[2]
 
 
-SITEMAPS = {
-    "static": StaticViewSitemap,
-    "articles": ArticleSitemap,
-    "sections": SectionSitemap,
-    "tags": TagSitemap,
-}
+SITEMAPS = {"static": StaticViewSitemap, "articles": ArticleSitemap, "taxonomy": TaxonomySitemap}
