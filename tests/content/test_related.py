@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.content.selectors import article_list_related
 from apps.content.services import article_update, section_create
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from apps.content.services import (
 )
 from apps.siteadmin.services import site_settings_update
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -350,3 +350,34 @@ def test_the_sitemap_lists_sections_and_tags_in_use_with_lastmod(client, editor,
     assert "http://testserver/sections/empty/" not in entries
     assert "http://testserver/tags/secret/" not in entries
     assert entries["http://testserver/articles/new/"] == newest.updated_at.date().isoformat()
+
+
+def test_one_address_per_page_where_the_database_ignores_case(client, section, publish):
+    """MariaDB/MySQL compare text without case: /tags/GLOW/ finds "glow", and sends there."""
+    from django.db import connection
+
+    publish("Lit", section=section, tags=["glow"])
+
+    for url, canonical in (
+        ("/tags/GLOW/", "/tags/glow/"),
+        ("/sections/LAMPS/", "/sections/lamps/"),
+    ):
+        response = client.get(url, {"page": "1"})
+        if connection.vendor == "mysql":
+            assert response.status_code == 301
+            assert response["Location"] == canonical
+        else:
+            assert response.status_code == 404
+
+
+@pytest.mark.parametrize("payload", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'])
+def test_hostile_section_and_tag_names_are_inert(client, editor, publish, payload):
+    section = section_create(name=payload[:100], slug="hostile", description=payload, by=editor)
+    publish("Target", section=section, tags=[payload])
+    tag = Tag.objects.get(name=payload)
+
+    pages = ["/sections/hostile/", f"/tags/{tag.slug}/", "/articles/target/", "/articles/"]
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html, url
+        assert "<img src=x" not in html, url
