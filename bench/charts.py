@@ -19,6 +19,11 @@ PAGES = (
     "cached article",
     "featured article",
     "uncached article",
+    "article list",
+    "section page",
+    "tag page",
+    "uncached section page",
+    "uncached tag page",
     "login page",
 )
 TIER_COLOURS = {"redis": "#c0392b", "file": "#2874a6", "memory": "#7d8b8c"}

@@ -30,7 +30,7 @@ from typing import Any
 from bench import charts, report
 from bench.memory import worker_rss_mb
 from bench.outage import run_outage
-from bench.pages import article_paths_from_sitemap
+from bench.pages import SECTION_PATH, TAG_PATH, article_paths_from_sitemap, paths_from_sitemap
 from bench.scenarios import run_locust
 from bench.servers import PROJECT_ROOT, Gunicorn, RedisServer, gunicorn, port_open, redis_server
 from bench.site import EDITOR_USERNAME, base_env, prepare_site
@@ -110,9 +110,14 @@ FEATURED_SLUG = "demo-article-0002"
 def page_paths(base_url: str) -> dict[str, str]:
     """The pages of the HTTP table, found from the running site's own sitemap."""
     with urllib.request.urlopen(f"{base_url}/sitemap.xml", timeout=30) as response:  # noqa: S310
-        articles = article_paths_from_sitemap(response.read().decode())
+        sitemap = response.read().decode()
+    articles = article_paths_from_sitemap(sitemap)
+    sections = paths_from_sitemap(sitemap, pattern=SECTION_PATH)
+    tags = paths_from_sitemap(sitemap, pattern=TAG_PATH)
     if not articles:
         raise RuntimeError("the sitemap lists no article: did seed_demo run?")
+    if not sections or not tags:
+        raise RuntimeError("the sitemap lists no section or no tag: did seed_demo run?")
     featured = [path for path in articles if path.rstrip("/").endswith(f"/{FEATURED_SLUG}")]
     if not featured:
         raise RuntimeError(f"the sitemap lists no {FEATURED_SLUG}: did seed_demo run?")
@@ -124,6 +129,13 @@ def page_paths(base_url: str) -> dict[str, str]:
         "featured article": featured[0],
         # bench/urls.py: the same article view, with its cached read invalidated first.
         "uncached article": "/bench/uncached" + articles[0],
+        # The list and the taxonomy pages, each a page of items (seed_demo: five
+        # sections of a fifth of the articles each, tags of about one in twelve).
+        "article list": "/articles/",
+        "section page": sections[0],
+        "tag page": tags[0],
+        "uncached section page": "/bench/uncached" + sections[0],
+        "uncached tag page": "/bench/uncached" + tags[0],
         "login page": "/accounts/login/",
     }
 
@@ -187,7 +199,7 @@ class Run:
                     connections=p.connections,
                 )
                 loads[page] = load.as_dict()
-                print(f"   {tier:<7}{page:<18}{load.rps:>9,.0f} req/s  p99 {load.p99_ms:.1f} ms")
+                print(f"   {tier:<7}{page:<22}{load.rps:>9,.0f} req/s  p99 {load.p99_ms:.1f} ms")
             self.results["http"][tier] = loads
             self.results["memory"][tier] = worker_rss_mb(server.worker_pids())
             self.section(f"locust, {tier} tier", lambda: self.scenarios(tier, server))
@@ -298,6 +310,8 @@ class Run:
             "home": "/",
             "uncached article": None,
             "cached article": None,
+            "section page": "sitemap:sections",
+            "tag page": "sitemap:tags",
             "login page": "/accounts/login/",
         }
         for url in urls:
@@ -328,6 +342,11 @@ class Run:
             "feed": "/feed/",
             "sitemap": "/sitemap.xml",
         }
+        # Read cold (bench.queries clears the cache before an "uncached" label): the
+        # section's and tag's own queries, and the indexes they use.
+        for label in ("section page", "tag page"):
+            if paths.get(label):
+                pages[f"uncached {label}"] = paths[label]
         completed = subprocess.run(  # noqa: S603 - our own module, a fixed argument list
             [sys.executable, "-m", "bench.queries", *(f"{k}={v}" for k, v in pages.items())],
             cwd=PROJECT_ROOT,

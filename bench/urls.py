@@ -1,10 +1,10 @@
-"""The product's URLs plus two bench-only views: the ceiling and a forced cache miss."""
+"""The product's URLs plus bench-only views: the ceiling and forced cache misses."""
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
-from apps.content.selectors import article_get_public
-from apps.content.views import article_detail
+from apps.content.selectors import article_get_public, section_get_page, tag_get_page
+from apps.content.views import article_detail, section_detail, tag_detail
 
 
 def minimal(request: HttpRequest) -> HttpResponse:
@@ -23,8 +23,22 @@ def uncached_article(request: HttpRequest, slug: str) -> HttpResponse:
     return article_detail.__wrapped__(request, slug=slug)
 
 
+def uncached_section(request: HttpRequest, slug: str) -> HttpResponse:
+    # The same for a section's page: its one cached read (section, count, page) missed.
+    section_get_page.invalidate()
+    return section_detail.__wrapped__(request, slug=slug)
+
+
+def uncached_tag(request: HttpRequest, slug: str) -> HttpResponse:
+    tag_get_page.invalidate()
+    return tag_detail.__wrapped__(request, slug=slug)
+
+
 urlpatterns = [
     path("bench/minimal/", minimal, name="bench-minimal"),
     path("bench/uncached/articles/<slug:slug>/", uncached_article, name="bench-uncached-article"),
+    path("bench/uncached/sections/<slug:slug>/", uncached_section, name="bench-uncached-section"),
+    # The product's converter (registered by apps.content.urls): tags of any script.
+    path("bench/uncached/tags/<unicode_slug:slug>/", uncached_tag, name="bench-uncached-tag"),
     path("", include("filamenta.urls")),
 ]

@@ -24,7 +24,7 @@ from apps.siteadmin.services import (
 )
 from filamenta.caching import version_bump
 
-from .models import Article, ArticleMedia, ArticleRevision, Section
+from .models import Article, ArticleMedia, ArticleRevision, Section, TaggedArticle
 from .sanitize import sanitize_html
 
 BATCH = 500
@@ -551,3 +551,61 @@ def tag_delete(*, tag: Any, by: Any) -> None:
 
 def tags_delete(*, tags: Iterable[Any], by: Any) -> int:
     return audited_delete_many(targets=tags, by=by)
+
+
+@transaction.atomic
+def articles_classify_many(
+    *,
+    sections: dict[str, Section | None],
+    tags: dict[str, list[str]],
+    by: Any = None,
+) -> int:
+    """Put existing articles (by slug) in sections and add tags, in a few queries per batch.
+
+    For demo data and imports, beside ``articles_create_many``: the section
+    is set with one UPDATE per section and batch, and the tags are added
+    (never removed) with one INSERT per batch, so that sending the same
+    data twice adds nothing. Missing tags are made as ``article_update``
+    makes them. Like the other bulk writes it skips ``save()``: the
+    ``content.article`` version is bumped when the transaction commits, and
+    one history entry says how many were classified (no revision each).
+    Returns that number.
+    """
+    from taggit.models import Tag
+
+    by_section: dict[int | None, list[str]] = {}
+    for slug, section in sections.items():
+        by_section.setdefault(section.pk if section else None, []).append(slug)
+    for section_id, slugs in by_section.items():
+        for start in range(0, len(slugs), BATCH):
+            Article.objects.filter(slug__in=slugs[start : start + BATCH]).update(
+                section_id=section_id
+            )
+    names = {name.casefold(): name for names in tags.values() for name in article_tag_names(names)}
+    found: dict[str, Any] = {}
+    for key, name in names.items():
+        if slug := tag_fallback_slug(name):
+            found[key], _ = Tag.objects.get_or_create(
+                name__iexact=name, defaults={"name": name, "slug": slug}
+            )
+        else:
+            found[key], _ = Tag.objects.get_or_create(name__iexact=name, defaults={"name": name})
+    slugs = list(tags)
+    for start in range(0, len(slugs), BATCH):
+        batch = slugs[start : start + BATCH]
+        ids = dict(Article.objects.filter(slug__in=batch).values_list("slug", "pk"))
+        TaggedArticle.objects.bulk_create(
+            [
+                TaggedArticle(content_object_id=ids[slug], tag=found[name.casefold()])
+                for slug in batch
+                if slug in ids
+                for name in article_tag_names(tags[slug])
+            ],
+            ignore_conflicts=True,
+        )
+    count = len(set(sections) | set(tags))
+    if count:
+        history_record(action=AuditEntry.Action.CHANGED, actor=by,
+                       message=f"{count} article(s) given sections and tags in bulk.")  # fmt: skip
+        transaction.on_commit(functools.partial(version_bump, name=Article._meta.label_lower))
+    return count

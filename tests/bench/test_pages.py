@@ -35,3 +35,16 @@ def test_admin_links_match_once_each():
         "/admin/content/article/3/change/",
         "/admin/content/article/4/change/",
     ]
+
+
+def test_section_and_tag_paths_are_found_in_the_sitemap():
+    from bench.pages import SECTION_PATH, TAG_PATH, paths_from_sitemap
+
+    sitemap = SITEMAP.replace(
+        "</urlset>",
+        "<url><loc>http://127.0.0.1:8000/sections/lamps/</loc></url>"
+        "<url><loc>http://127.0.0.1:8000/tags/%E6%97%A5%E6%9C%AC/</loc></url></urlset>",
+    )
+
+    assert paths_from_sitemap(sitemap, pattern=SECTION_PATH) == ["/sections/lamps/"]
+    assert paths_from_sitemap(sitemap, pattern=TAG_PATH) == ["/tags/%E6%97%A5%E6%9C%AC/"]

@@ -51,3 +51,29 @@ def test_charts_are_png_files(tmp_path):
         "worker-memory.png",
     }
     assert all(p.read_bytes().startswith(PNG_MAGIC) for p in paths)
+
+
+def test_the_section_and_tag_pages_plans_are_in_the_report():
+    select = {
+        "sql": 'SELECT "content_article"."id", "content_article"."title" FROM "content_article" '
+        'INNER JOIN "content_taggedarticle" ON (...)',
+        "tables": ["content_article", "content_taggedarticle"],
+        "indexes": ["content_tagged_unique", "content_article_pkey"],
+        "full_scans": [],
+        "plan": ["Nested Loop", "  ->  Index Only Scan using content_tagged_unique on ..."],
+    }
+    next_change = {**select, "sql": 'SELECT "content_article"."unpublish_at" FROM "x"'}
+    page = {"path": "/tags/glow/", "status": 200, "queries": 12,
+            "selects": [next_change, select]}  # fmt: skip
+    run = results()
+    run["database"] = {"postgresql": {"server": "PostgreSQL 15", "pages": {
+        "uncached tag page": page}}}  # fmt: skip
+
+    text = render(run, charts=[])
+
+    assert "postgresql, uncached tag page (`/tags/glow/`)" in text
+    assert (
+        "- rows from content_article + content_taggedarticle: indexes content_tagged_unique" in text
+    )
+    assert "  ->  Index Only Scan using content_tagged_unique on ..." in text
+    assert text.count("- rows from") == 1

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from apps.content.management.commands.seed_demo import DEMO_SECTIONS
 from apps.content.models import Article
 from apps.media.models import MediaItem
 from apps.siteadmin.models import AuditEntry
@@ -80,20 +81,22 @@ def test_seed_refreshes_the_cached_home_page(client, django_capture_on_commit_ca
     response = client.get("/")
     assert response["X-Page-Cache"] == "miss"
     assert "demo-article-0003" in response.content.decode()
-    # One bump for the whole bulk write, not one per batch or row.
-    assert versions_get(names=["content.article"])[0] == before + 1
+    # One bump per bulk write (the articles, then their sections and tags), not per batch or row.
+    assert versions_get(names=["content.article"])[0] == before + 2
 
 
 def test_seed_records_one_history_entry_per_bulk_write():
     seed(users=2, articles=3)
     seed(users=2, articles=3)  # nothing missing: nothing recorded
 
-    assert sorted(AuditEntry.objects.values_list("action", "summary")) == [
+    assert sorted(AuditEntry.objects.values_list("action", "summary")) == sorted([
         ("added", "2 user(s) added in bulk as author."),
         ("added", "3 article(s) added in bulk."),
+        ("changed", "3 article(s) given sections and tags in bulk."),
+        *(("added", f"section “{name}”: Added.") for name in DEMO_SECTIONS),
         # demo-article-0002's picture and the other two, uploaded once.
         *(("added", f"media item “Demo picture {n}”: Uploaded.") for n in (1, 2, 3)),
-    ]
+    ])  # fmt: skip
 
 
 def test_seed_bodies_are_sanitised_by_the_service():
@@ -135,3 +138,22 @@ def test_seed_gives_older_demo_articles_their_picture(demo_media):
 
     assert Article.objects.get(slug="demo-article-0002").featured_image is not None
     assert MediaItem.objects.count() == 3
+
+
+def test_seed_puts_every_article_in_a_section_with_three_tags_once(client):
+    from taggit.models import Tag
+
+    from apps.content.models import Section, TaggedArticle
+
+    seed(users=1, articles=12)
+    TaggedArticle.objects.filter(content_object__slug="demo-article-0003").delete()
+    Article.objects.filter(slug="demo-article-0004").update(section=None)
+    seed(users=1, articles=12)
+
+    assert Section.objects.count() == 5
+    assert not Article.objects.filter(section=None).exists()
+    assert all(article.tags.count() == 3 for article in Article.objects.all())
+    assert TaggedArticle.objects.count() == 36
+    tag = Tag.objects.order_by("slug").first()
+    assert client.get(f"/tags/{tag.slug}/").status_code == 200
+    assert client.get("/sections/lamps/").status_code == 200

@@ -6,6 +6,11 @@ running it again creates only what is missing, so ``--articles 1000`` after
 (``users_create_many``, ``articles_create_many``), which sanitise, record the
 history and make the cached pages stale once, when the data is committed.
 
+Every demo article is in one of ``DEMO_SECTIONS`` and has three tags (words
+of ``WORDS``), given in bulk by ``articles_classify_many``, also to demo
+articles an older seed_demo made without them: the benchmark loads section
+and tag pages.
+
 Every fifth article from the second on (``demo-article-0002``, ``-0007``...)
 gets a featured image: one of ``DEMO_PICTURES`` pictures drawn with Pillow
 (nothing downloaded), uploaded once through ``media_upload`` (so they get
@@ -29,8 +34,13 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
-from apps.content.models import Article
-from apps.content.services import article_update, articles_create_many
+from apps.content.models import Article, Section
+from apps.content.services import (
+    article_update,
+    articles_classify_many,
+    articles_create_many,
+    section_create,
+)
 from apps.media.models import MediaItem
 from apps.media.services import media_upload
 from apps.users.roles import AUTHOR
@@ -44,6 +54,8 @@ WORDS = (
     "winter", "summer", "thread", "needle", "weave", "colour", "paper", "ink", "press",
 )
 # fmt: on
+# Every demo article is in one of these (in turn) and has three of WORDS as tags.
+DEMO_SECTIONS = ("Lamps", "Wiring", "Workshop", "Stories", "Notes")
 SIGN_IN_HINT = "demo authors cannot sign in until an administrator sets a password"
 DEMO_PICTURES = 3
 # Wide enough for every rendition width (1600 px), the proportions of a photo.
@@ -89,6 +101,7 @@ class Command(BaseCommand):
             authors, new_users = self._users(users, progress)
             new_articles = self._articles(articles, authors, rng, progress)
             featured = self._featured_images_missing(articles)
+            self._classify(articles)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo site: {users} author(s), {articles} article(s); created {new_users} "
@@ -166,6 +179,29 @@ class Command(BaseCommand):
             n = int(article.slug.rsplit("-", 1)[1])
             article_update(article=article, by=None, featured_image=pictures[n % len(pictures)])
         return len(missing)
+
+    @staticmethod
+    def demo_tags(n: int) -> list[str]:
+        """Article ``n``'s three tags, the same every run: each word tags one article in twelve."""
+        return sorted(random.Random(n).sample(WORDS, 3))  # noqa: S311 - demo tags
+
+    def _classify(self, count: int) -> None:
+        """A section and tags for each demo article without them (older seeds made none)."""
+        sections = [
+            Section.objects.filter(name=name).first() or section_create(name=name)
+            for name in DEMO_SECTIONS
+        ]
+        slugs = [f"demo-article-{n:04d}" for n in range(1, count + 1)]
+        no_section = set(
+            Article.objects.filter(slug__in=slugs, section=None).values_list("slug", flat=True)
+        )
+        untagged = set(
+            Article.objects.filter(slug__in=slugs, tagged_items=None).values_list("slug", flat=True)
+        )
+        articles_classify_many(
+            sections={s: sections[int(s[-4:]) % len(sections)] for s in sorted(no_section)},
+            tags={s: self.demo_tags(int(s[-4:])) for s in sorted(untagged)},
+        )
 
     def _article(self, n: int, slug: str, author: Any, rng: random.Random, now) -> Article:
         title = " ".join(rng.sample(WORDS, 4)).capitalize()
