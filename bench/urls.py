@@ -38,7 +38,7 @@ urlpatterns = [
     path("bench/minimal/", minimal, name="bench-minimal"),
     path("bench/uncached/articles/<slug:slug>/", uncached_article, name="bench-uncached-article"),
     path("bench/uncached/sections/<slug:slug>/", uncached_section, name="bench-uncached-section"),
-    # The product's converter (registered by apps.content.urls): tags of any script.
-    path("bench/uncached/tags/<unicode_slug:slug>/", uncached_tag, name="bench-uncached-tag"),
+    # <str:>: tags of any script; the product's own converter is registered by its URLconf.
+    path("bench/uncached/tags/<str:slug>/", uncached_tag, name="bench-uncached-tag"),
     path("", include("filamenta.urls")),
 ]

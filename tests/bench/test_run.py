@@ -94,6 +94,11 @@ def test_every_tier_and_page_was_loaded_without_error(tiny_run):
             "cached article",
             "featured article",
             "uncached article",
+            "article list",
+            "section page",
+            "tag page",
+            "uncached section page",
+            "uncached tag page",
             "login page",
         }
         assert all(load["requests"] > 0 and load["errors"] == 0 for load in pages.values())
@@ -160,6 +165,10 @@ def test_queries_are_counted_and_explained(tiny_run):
 
     assert {page["status"] for page in pages.values()} == {200}
     assert pages["cached article"]["queries"] < pages["uncached article"]["queries"]
+    # The section and tag pages are read cold, their own queries explained.
+    for label in ("uncached section page", "uncached tag page"):
+        reads = [s for s in pages[label]["selects"] if "content_article" in s["tables"]]
+        assert len(reads) >= 3, label
 
 
 def test_report_and_charts_are_written(tiny_run):
