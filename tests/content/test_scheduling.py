@@ -210,3 +210,16 @@ def test_on_every_tier_the_cached_page_gives_way_at_the_time(client, settings, t
         assert later.headers["X-Page-Cache"] == "miss"
         assert article.slug in later.content.decode()
         assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_an_editor_previews_a_scheduled_item_privately_and_is_told_when_it_appears(
+    client, editor, soon
+):
+    article = schedule("Preview me", at=soon)
+    client.force_login(editor)
+
+    response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "Scheduled: visitors see this page from" in response.content.decode()
+    assert response["Cache-Control"] == "private, no-store"
