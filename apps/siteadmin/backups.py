@@ -55,10 +55,10 @@ def backup_rotate(
     whatever else the folder holds is the operator's. The new archive is
     written first, so a failed export deletes nothing.
     """
-    from .site_archive import site_export
-
     if keep < 1:
         raise ValueError("keep must be at least 1")
+    from .site_archive import site_export
+
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = directory / backup_name()
     site_export(path=path, include_sessions=include_sessions, progress=progress)
