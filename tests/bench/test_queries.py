@@ -64,8 +64,12 @@ def test_pages_queries_counts_and_explains_every_select(client):
     pages = found["pages"]
     assert {page["status"] for page in pages.values()} == {200}
     assert pages["uncached article"]["queries"] > pages["cached article"]["queries"]
+    # The article's own read (by slug), not its related items': on three rows
+    # MariaDB joins those by scanning the table, as any planner may on so few.
     article_reads = [
-        s for s in pages["uncached article"]["selects"] if "content_article" in s["tables"]
+        s
+        for s in pages["uncached article"]["selects"]
+        if "content_article" in s["tables"] and "slug" in s["sql"].split(" WHERE ", 1)[-1]
     ]
     assert article_reads
     # The article is found by its unique slug: an index, never a scan of the table.

@@ -88,7 +88,7 @@ def test_an_item_sharing_several_tags_is_counted_once(publish, sections):
     assert related[0].shared == 3
 
 
-def test_one_query_whatever_the_number_of_tags_and_candidates(publish, sections):
+def test_two_queries_at_most_whatever_the_number_of_tags_and_candidates(publish, sections):
     lamps, _ = sections
     names = [f"t{n}" for n in range(20)]
     article = publish("Subject", section=lamps, tags=names)
@@ -101,9 +101,18 @@ def test_one_query_whatever_the_number_of_tags_and_candidates(publish, sections)
         related = article_list_related(article=article)
 
     selects = [q for q in captured if q["sql"].lstrip().upper().startswith("SELECT")]
-    content = [q for q in selects if "content_article" in q["sql"]]
-    assert len(content) == 1
+    content = [q for q in selects if "content_article" in q["sql"] and "title" in q["sql"]]
+    assert len(content) == 1  # three share tags: the section is not read
     assert titles(related) == ["Candidate 14", "Candidate 13", "Candidate 12"]
+
+    article_update(article=article, by=None, tags=["only-mine"])
+    with CaptureQueriesContext(connection) as captured:
+        related = article_list_related(article=article)
+
+    # None shares a tag now: the tag query, then the section's newest.
+    reads = [q for q in captured if "content_article" in q["sql"] and "title" in q["sql"]]
+    assert len(reads) == 2
+    assert titles(related) == ["Candidate 0", "Candidate 1", "Candidate 2"]
 
 
 def test_the_article_page_shows_them_and_follows_a_retag(client, publish, editor):
