@@ -34,7 +34,8 @@ def _grouped_bars(ax: Any, groups: list[str], series: dict[str, list[float]]) ->
     for index, (name, values) in enumerate(series.items()):
         offsets = [g + (index - (len(series) - 1) / 2) * width for g in range(len(groups))]
         ax.bar(offsets, values, width, label=name, color=TIER_COLOURS.get(name))
-    ax.set_xticks(range(len(groups)), groups, rotation=15)
+    # Eleven pages or more: slanted further and anchored at their right end, so none overlap.
+    ax.set_xticks(range(len(groups)), groups, rotation=30, ha="right")
     ax.legend()
 
 
