@@ -322,7 +322,10 @@ def article_update(*, article: Article, by: Any, note: str = "", **fields: Any) 
     names = article_tag_names(fields.pop("tags")) if "tags" in fields else None
     stored = Article.objects.select_for_update().get(pk=article.pk)
     changed = model_changed_fields(instance=article, stored=stored, fields=fields)
-    tags_changed = names is not None and names != _stored_tag_names(stored)
+    # One tag whatever the case (TAGGIT_CASE_INSENSITIVE): "B" is the stored "b".
+    tags_changed = names is not None and [n.casefold() for n in names] != [
+        n.casefold() for n in _stored_tag_names(stored)
+    ]
     if not changed and not tags_changed:
         return article
     for name in changed:
