@@ -243,3 +243,17 @@ def test_crafted_revision_numbers_are_not_found(client, editor, story, number):
     )
     assert client.get(url(story, "compare/"), {"from": "1", "to": number}).status_code == 404
     assert client.get(url(story, "compare/")).status_code == 404
+
+
+def test_a_revision_today_s_rules_refuse_is_a_message_not_a_500(client, editor, story):
+    # A revision kept before a rule existed (here: an empty title) cannot be restored.
+    ArticleRevision.objects.filter(article=story, number=1).update(title="")
+    client.force_login(editor)
+
+    response = client.post(url(story, "1/restore/"), follow=True)
+
+    assert response.status_code == 200
+    assert "Revision 1 cannot be restored" in response.content.decode()
+    story.refresh_from_db()
+    assert story.title == "Second title"
+    assert story.revisions.count() == 2
