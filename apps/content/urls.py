@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
-from . import views
+from . import seo, views
 from .converters import UnicodeSlugConverter
 from .feeds import LatestArticlesFeed, SectionFeed, TagFeed
 from .sitemaps import SITEMAPS
@@ -20,4 +20,5 @@ urlpatterns = [
     path("tags/<unicode_slug:slug>/", views.tag_detail, name="tag_detail"),
     path("tags/<unicode_slug:slug>/feed/", TagFeed(), name="tag_feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", seo.robots_txt, name="robots_txt"),
 ]
