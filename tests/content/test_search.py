@@ -71,11 +71,12 @@ def test_matching_words_are_marked_and_the_rest_is_escaped(client, make_article)
         body="<p>Never write &lt;script&gt;alert(1)&lt;/script&gt; in a zanzibar page.</p>",
     )
 
-    # "alert", not "script": PostgreSQL's parser drops what looks like a tag.
-    html = found(client, "zanzibar alert", marked=True)
+    # PostgreSQL's parser skips what looks like a tag (and a script's text): the
+    # match is on "zanzibar", the escaping on what surrounds it.
+    html = found(client, "zanzibar", marked=True)
 
     assert "<mark>zanzibar</mark>" in html
-    assert "&lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; in a <mark>zanzibar</mark> page" in html
     assert "<script>alert" not in html
     assert "<b>" not in html.split('class="search-count"')[1]
 
