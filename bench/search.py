@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import random
 import statistics
 import sys
@@ -153,7 +154,7 @@ def queries(writer: Writer, runs: int) -> dict[str, list[str]]:
 def percentile(values: list[float], share: float) -> float:
     """The nearest-rank percentile: the value ``share`` of the runs took at most."""
     ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 def time_queries(texts: list[str]) -> dict[str, Any]:

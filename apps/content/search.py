@@ -35,6 +35,7 @@ invalidated by any write, like every public read; each entry lives at most
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -89,8 +90,11 @@ def search_terms(query: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+@functools.lru_cache(maxsize=8192)
 def _folded(word: str) -> str:
     """A word without case or accents, as SQLite's and MariaDB's searches compare them."""
+    if word.isascii():
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
