@@ -295,3 +295,57 @@ def article_search(
         return SearchPage(terms=(), hits=[], number=1, num_pages=1, count=0)
     search: Any = _search_cached if use_cache else _search
     return search(terms=terms, page=page, per_page=per_page)
+
+
+# SQLite's index, as migration 0006 made it: its triggers go with the article
+# table whenever Django's SQLite schema editor rebuilds that table (many
+# AlterField and some AddField do), so every migrate puts back what is missing.
+SQLITE_FTS_TRIGGERS = {
+    "content_article_fts_insert": """CREATE TRIGGER content_article_fts_insert
+    AFTER INSERT ON content_article BEGIN
+        INSERT INTO content_article_fts (rowid, title, search_text)
+        VALUES (new.id, new.title, new.search_text);
+    END""",
+    "content_article_fts_delete": """CREATE TRIGGER content_article_fts_delete
+    AFTER DELETE ON content_article BEGIN
+        INSERT INTO content_article_fts (content_article_fts, rowid, title, search_text)
+        VALUES ('delete', old.id, old.title, old.search_text);
+    END""",
+    "content_article_fts_update": """CREATE TRIGGER content_article_fts_update
+    AFTER UPDATE OF id, title, search_text ON content_article BEGIN
+        INSERT INTO content_article_fts (content_article_fts, rowid, title, search_text)
+        VALUES ('delete', old.id, old.title, old.search_text);
+        INSERT INTO content_article_fts (rowid, title, search_text)
+        VALUES (new.id, new.title, new.search_text);
+    END""",
+}
+
+
+def search_index_repair(*, using: str = "default") -> list[str]:
+    """On SQLite, put back the FTS5 triggers a table rebuild dropped, then re-index; their names.
+
+    Run after every ``migrate`` (``post_migrate``, apps.py). Nothing to do on
+    the other databases, where an index belongs to its table through any ALTER,
+    nor before migration 0006 made the FTS table.
+    """
+    from django.db import connections
+
+    db = connections[using]
+    if db.vendor != "sqlite":
+        return []
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT type, name FROM sqlite_master WHERE name LIKE 'content_article_fts%'"
+        )
+        present = {name for _type, name in cursor.fetchall()}
+        if "content_article_fts" not in present:
+            return []
+        missing = [name for name in SQLITE_FTS_TRIGGERS if name not in present]
+        for name in missing:
+            cursor.execute(SQLITE_FTS_TRIGGERS[name])
+        if missing:
+            # Writes made while a trigger was missing are in the table, not the index.
+            cursor.execute(
+                "INSERT INTO content_article_fts (content_article_fts) VALUES ('rebuild')"
+            )
+    return missing

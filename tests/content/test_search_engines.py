@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -160,6 +161,29 @@ def test_the_search_query_uses_the_full_text_index():
             # The full-text match drives; each match then reads its row by primary key.
             assert plan.startswith("SCAN content_article_fts VIRTUAL TABLE INDEX"), plan
             assert "SEARCH content_article USING INTEGER PRIMARY KEY" in plan, plan
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_table_rebuild_on_sqlite_loses_no_search(make_article):
+    """Django's SQLite schema editor rebuilds a table for many ALTERs, dropping its triggers."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's triggers; the other databases keep their indexes through ALTERs")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER content_article_fts_insert")
+        cursor.execute("DROP TRIGGER content_article_fts_update")
+    make_article("Dugong", body="<p>A sea cow.</p>")
+    assert titles("dugong") == []
+
+    call_command("migrate", verbosity=0)
+
+    assert _search_index_exists()
+    assert titles("dugong") == ["Dugong"]
+    make_article("Manatee")
+    assert titles("manatee") == ["Manatee"]
+
+
+def titles(q):
+    return [hit.article.title for hit in article_search(query=q, use_cache=False).hits]
 
 
 def test_a_bad_search_rate_stops_start_up_naming_the_variable(clean_env):
