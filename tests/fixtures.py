@@ -138,6 +138,11 @@ def article_form(**fields: Any) -> dict[str, str]:
         "author": "",
         "published_at_0": "",
         "published_at_1": "",
+        "unpublish_at_0": "",
+        "unpublish_at_1": "",
+        "section": "",
+        "tags": "",
+        "meta_description": "",
         **fields,
     }
 
