@@ -9,6 +9,7 @@ site settings the migrations made).
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -113,6 +114,18 @@ def test_only_what_is_published_now_is_found(client, make_article, fields):
     assert titles("quokka") == []
     assert titles("wombat") == ["Visible wombat"]
     assert "Hidden quokka" not in found(client, "quokka")
+
+
+def test_a_scheduled_item_is_found_from_its_time_on_even_through_the_cache(client, make_article):
+    # Sooner than the selector's own 60 s: only ``until`` can make the cached result a miss.
+    soon = timezone.now() + timedelta(seconds=30)
+    make_article(
+        "Future quoll", published=False, status=Article.Status.PUBLISHED, published_at=soon
+    )
+
+    assert "Future quoll" not in found(client, "quoll")  # and this result is now cached
+    with time_machine.travel(soon + timedelta(seconds=1), tick=False):
+        assert "Future quoll" in found(client, "quoll")
 
 
 def test_an_edit_is_searched_at_once(client, make_article, editor):
