@@ -17,6 +17,10 @@ OUTAGE_P99_FACTOR = 3.0
 WORKER_RSS_MB = 80.0
 # A featured image (<picture>, og:image) may cost the cached article at most 10 %.
 FEATURED_VS_CACHED = 0.90
+# Search (bench/search.py): every kind of query under this at 100,000 articles.
+SEARCH_P95_MS = 50.0
+SEARCH_AT = 100_000
+SEARCH_VENDORS = ("sqlite", "postgresql", "mysql")
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,8 @@ def evaluate(results: dict[str, Any]) -> list[Verdict]:
             Verdict("zero errors and p99 < 3x while Redis is down", "redis outage", "—", None)
         )
 
+    verdicts += search_verdicts(results)
+
     for tier in TIERS:
         rss = results.get("memory", {}).get(tier)
         if rss:
@@ -140,4 +146,28 @@ def evaluate(results: dict[str, Any]) -> list[Verdict]:
             )
         else:
             verdicts.append(Verdict("each worker < 80 MB resident", tier, "—", None))
+    return verdicts
+
+
+def search_verdicts(results: dict[str, Any]) -> list[Verdict]:
+    """One per database: the slowest kind of query's p95 at 100,000 articles."""
+    target = "search p95 under 50 ms at 100,000 articles"
+    verdicts = []
+    for vendor in SEARCH_VENDORS:
+        sizes = results.get("search", {}).get(vendor, {}).get("sizes", {})
+        measured = sizes.get(str(SEARCH_AT))
+        if not measured:
+            largest = max(sizes, key=int, default=None)
+            note = f"only up to {int(largest):,} articles" if largest else "—"
+            verdicts.append(Verdict(target, vendor, note, None))
+            continue
+        kind, worst = max(measured["queries"].items(), key=lambda item: item[1]["p95_ms"])
+        verdicts.append(
+            Verdict(
+                target,
+                vendor,
+                f"{worst['p95_ms']:.1f} ms ({kind}, the slowest kind)",
+                worst["p95_ms"] < SEARCH_P95_MS,
+            )
+        )
     return verdicts

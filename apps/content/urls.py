@@ -20,5 +20,6 @@ urlpatterns = [
     path("tags/<unicode_slug:slug>/", views.tag_detail, name="tag_detail"),
     path("tags/<unicode_slug:slug>/feed/", TagFeed(), name="tag_feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("search/", views.search, name="search"),
     path("robots.txt", seo.robots_txt, name="robots_txt"),
 ]
