@@ -516,14 +516,15 @@ def site_export(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         if isinstance(exc, OSError):
-            hint = (
-                "The disk is full: free some space or export to another disk."
-                if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            cause = "the disk is full" if full else (exc.strerror or str(exc))
+            remedy = (
+                "Free some space or export to another disk."
+                if full
                 else "Check the folder and its permissions."
             )
             raise ArchiveError(
-                f"The export to {path} failed ({exc.strerror or exc}); "
-                f"the partial file was removed. {hint}"
+                f"The export to {path} stopped: {cause}; the partial file was removed. {remedy}"
             ) from exc
         raise
     return read_manifest(path=path)
