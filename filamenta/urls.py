@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from apps.media.chooser import media_chooser
 from apps.media.views import media_urlpatterns
+from apps.siteadmin.backups import backup_download
 from apps.siteadmin.views import operations
 from apps.users.views import admin_login
 from filamenta.health import healthz
@@ -15,6 +16,7 @@ urlpatterns = [
     # and the operations page inside the admin's chrome and permissions.
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/operations/", admin.site.admin_view(operations), name="admin_operations"),
+    path("admin/operations/backup/", admin.site.admin_view(backup_download), name="admin_backup"),
     # The article editor's image and document chooser (apps/media/chooser.py).
     path("admin/media/chooser/", admin.site.admin_view(media_chooser), name="admin_media_chooser"),
     path("admin/", admin.site.urls),

@@ -35,6 +35,7 @@ class AuditEntry(models.Model):
         TWO_FACTOR_BACKUP_USED = "two_factor_backup_used", "Backup code used"
         TWO_FACTOR_BACKUP_RENEWED = "two_factor_backup_renewed", "Backup codes renewed"
         TWO_FACTOR_REMOVED = "two_factor_removed", "Two-factor removed"
+        BACKUP_DOWNLOADED = "backup_downloaded", "Backup downloaded"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=32, choices=Action.choices)
@@ -113,7 +114,11 @@ class SiteSettings(models.Model):
     class Meta:
         verbose_name = "site settings"
         verbose_name_plural = "site settings"
-        permissions = [("view_operations", "Can view the operations page")]
+        permissions = [
+            ("view_operations", "Can view the operations page"),
+            # The archive holds every password hash and two-factor secret.
+            ("download_backup", "Can download a backup of the whole site"),
+        ]
 
     def __str__(self) -> str:
         return self.site_name
