@@ -592,6 +592,13 @@ def safe_media_name(name: str) -> bool:
 
 def _check_members(zf: zipfile.ZipFile, manifest: Manifest, path: Path) -> None:
     expected = {MANIFEST} | {p.member for p in manifest.parts} | {m.member for m in manifest.media}
+    names = zf.namelist()
+    if len(names) != len(set(names)):
+        twice = next(name for name in names if names.count(name) > 1)
+        raise ArchiveError(
+            f"{path} holds {twice!r} twice, so what would be loaded is not what was checked. "
+            "Nothing was loaded; export the site again."
+        )
     for name in zf.namelist():
         if not safe_media_name(name):
             raise ArchiveError(
