@@ -184,3 +184,21 @@ def test_media_move_into_a_bucket_and_out_of_it(source_archive, clean_env, tmp_p
     assert moved["media"] == source["media"]
     assert moved["renditions"] == source["renditions"]
     assert moved["counts"] == source["counts"]
+
+
+def test_an_export_from_a_database_without_tables_says_so(clean_env, tmp_path):
+    env = {
+        **clean_env,
+        "DJANGO_SETTINGS_MODULE": "settings.development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        "CACHE_BACKEND": "memory",
+    }
+
+    result = run_manage("site_export", str(tmp_path / "site.zip"), env=env)
+
+    assert result.returncode == 1
+    assert "the database failed" in result.stderr
+    assert "manage.py migrate" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.glob("*.zip*")) == []
+    assert list(tmp_path.glob(".site.zip*")) == []
