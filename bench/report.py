@@ -313,6 +313,55 @@ def database_section(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def search_section(results: dict[str, Any]) -> list[str]:
+    """Search latency per database, size and kind of query, then each server's plan."""
+    search = results.get("search", {})
+    if not search:
+        return []
+    lines = [
+        "## Search (`article_search`, its cache bypassed)",
+        "",
+        "A one-word, a three-word and a no-match query, a different draw of words each run "
+        "(`bench/search.py`), on articles seeded through `articles_create_many` in a database "
+        "per size; the matches are the median count of published articles found.",
+        "",
+    ]
+    rows = []
+    for vendor, found in search.items():
+        if "error" in found:
+            lines += [f"**{vendor}**: not measured: {found['error']}", ""]
+            continue
+        for size, measured in sorted(found["sizes"].items(), key=lambda item: int(item[0])):
+            for kind, figures in measured["queries"].items():
+                rows.append(
+                    [
+                        f"{vendor} {found.get('server', '')}".strip(),
+                        f"{int(size):,}",
+                        kind,
+                        figures["runs"],
+                        f"{figures['median_ms']:.1f}",
+                        f"{figures['p95_ms']:.1f}",
+                        f"{figures['median_matches']:,}",
+                    ]
+                )
+    lines += _table(
+        ["database", "articles", "query", "runs", "median ms", "p95 ms", "matches"], rows
+    )
+    for vendor, found in search.items():
+        for kind, plan in (found.get("explain") or {}).items():
+            lines += [
+                f"EXPLAIN on {vendor}, {kind} (`{plan.get('query', '')}`): indexes used "
+                f"{', '.join(plan.get('indexes', [])) or '—'}; full scans "
+                f"{', '.join(plan.get('full_scans', [])) or '—'}.",
+                "",
+                "```",
+                *plan.get("plan", []),
+                "```",
+                "",
+            ]
+    return lines
+
+
 def measured_hints(results: dict[str, Any], missed: list[Verdict]) -> list[str]:
     """Facts from this run that explain the misses; never a guess that was not measured."""
     hints: list[str] = []
@@ -404,6 +453,7 @@ def render(results: dict[str, Any], *, charts: list[Path]) -> str:
         memory_section,
         cache_ops_section,
         database_section,
+        search_section,
     ):
         lines += section(results)
     if charts:

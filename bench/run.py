@@ -34,7 +34,7 @@ from bench.outage import run_outage
 from bench.pages import article_paths_from_sitemap
 from bench.scenarios import run_locust
 from bench.servers import PROJECT_ROOT, Gunicorn, RedisServer, gunicorn, port_open, redis_server
-from bench.site import EDITOR_USERNAME, base_env, prepare_site
+from bench.site import EDITOR_USERNAME, base_env, ensure_database, manage, prepare_site
 from bench.targets import TIERS
 from bench.throughput import run_wrk
 
@@ -69,6 +69,10 @@ class Profile:
     # Moving house (bench/moving.py): sizes in articles, and (source, target) vendors.
     move_articles: tuple[int, ...] = (10_000, 100_000)
     move_pairs: tuple[tuple[str, str], ...] = (("sqlite", "postgresql"), ("mariadb", "postgresql"))
+    # Search (bench/search.py): article counts, each in a database of its own,
+    # and timed queries per kind and count.
+    search_sizes: tuple[int, ...] = (10_000, 100_000)
+    search_runs: int = 40
     # Locust stops once each scenario has run, locust_seconds being its time-out:
     # the test suite needs every scenario to run however slow the machine is,
     # where the report's profiles need a fixed length of load.
@@ -93,7 +97,8 @@ PROFILES = {
     "quick": _profile(
         "quick", articles=1000, users=10, warmup_seconds=1, wrk_seconds=3, locust_users=10,
         locust_seconds=10, outage_phase_seconds=4, cache_sizes=(1_000, 10_000), cache_ops=500,
-        exact_processes=8, exact_increments=500, media_uploads=3, move_articles=(10_000,),
+        exact_processes=8, exact_increments=500, media_uploads=3, search_sizes=(1_000, 10_000),
+        search_runs=20, move_articles=(10_000,),
     ),
     # For the test suite: every code path, on a tiny data set, with no figure worth reading.
     # 3 Locust users: one per scenario (the editor and the brute-forcer are one each).
@@ -101,8 +106,8 @@ PROFILES = {
         "tiny", articles=12, users=2, warmup_seconds=1, wrk_seconds=1, locust_users=3,
         locust_seconds=120, locust_until_each_ran=True, outage_phase_seconds=1.5,
         outage_min_requests=4, cache_sizes=(100, 300), cache_ops=50, exact_processes=2,
-        exact_increments=50, media_uploads=1, move_articles=(12,),
-        move_pairs=(("sqlite", "sqlite"),),
+        exact_increments=50, media_uploads=1, search_sizes=(20, 40), search_runs=3,
+        move_articles=(12,), move_pairs=(("sqlite", "sqlite"),),
     ),
 }  # fmt: skip
 
@@ -355,6 +360,55 @@ class Run:
             raise RuntimeError(completed.stderr[-2000:])
         return json.loads(completed.stdout.splitlines()[-1])
 
+    def search(self, explain_urls: list[str]) -> None:
+        """bench/search.py on SQLite and on each server database, one database per size."""
+        found: dict[str, Any] = {}
+        for vendor, url_for in search_databases(self.workdir, explain_urls).items():
+            try:
+                found[vendor] = self.search_on(url_for)
+            except Exception as error:
+                found[vendor] = {"error": f"{type(error).__name__}: {str(error)[-500:]}"}
+                self.results["errors"].append(f"search {vendor}: {error}")
+        self.results["search"] = found
+
+    def search_on(self, url_for: Callable[[int], str]) -> dict[str, Any]:
+        merged: dict[str, Any] = {"sizes": {}}
+        for size in self.profile.search_sizes:
+            env = dict(self.env, DATABASE_URL=url_for(size), CACHE_BACKEND="memory")
+            ensure_database(env["DATABASE_URL"])
+            manage("migrate", "--no-input", env=env)
+            completed = subprocess.run(  # noqa: S603 - our own module, a fixed argument list
+                [sys.executable, "-m", "bench.search", "--sizes", str(size),
+                 "--runs", str(self.profile.search_runs)],
+                cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=3600,
+                check=False,
+            )  # fmt: skip
+            if completed.returncode != 0:
+                raise RuntimeError(completed.stderr[-3000:])
+            measured = json.loads(completed.stdout.splitlines()[-1])
+            merged["sizes"].update(measured.pop("sizes"))
+            # The plan at the largest size is the one that matters (the loop's last).
+            merged.update(measured)
+        return merged
+
+
+def search_databases(workdir: Path, explain_urls: list[str]) -> dict[str, Callable[[int], str]]:
+    """SQLite in the scratch folder, and each server of the EXPLAIN list, a database per size.
+
+    Their own databases (``filamenta_search_<size>``), never the demo site's:
+    100,000 articles there would change every other figure. Kept between runs,
+    so a second run only measures.
+    """
+    found: dict[str, Callable[[int], str]] = {
+        "sqlite": lambda size: f"sqlite:///{workdir / f'search-{size}.sqlite3'}"
+    }
+    for url in explain_urls:
+        if url.startswith(("postgres", "mysql")):
+            vendor = "postgresql" if url.startswith("postgres") else "mysql"
+            base = url.rsplit("/", 1)[0]
+            found[vendor] = lambda size, base=base: f"{base}/filamenta_search_{size}"
+    return found
+
 
 def machine_description() -> str:
     import django
@@ -393,7 +447,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--profile", choices=PROFILES, default="full")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "results")
     parser.add_argument("--tiers", default=",".join(TIERS))
-    parser.add_argument("--sections", default="http,media,moving,cache_ops,database")
+    parser.add_argument("--sections", default="http,media,moving,cache_ops,database,search")
     parser.add_argument("--http-database", help="default: PostgreSQL filamenta_bench, else SQLite")
     parser.add_argument("--explain-databases", default=",".join(DEFAULT_EXPLAIN_DATABASES))
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and logs")
@@ -450,6 +504,10 @@ def main(argv: list[str] | None = None) -> int:
             run.section(
                 "database",
                 lambda: run.database([u for u in args.explain_databases.split(",") if u]),
+            )
+        if "search" in sections:
+            run.section(
+                "search", lambda: run.search([u for u in args.explain_databases.split(",") if u])
             )
     finally:
         run.results["meta"]["load_after"] = round(os.getloadavg()[0], 2)

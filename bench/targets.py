@@ -21,6 +21,10 @@ FEATURED_VS_CACHED = 0.90
 MOVE_AT_ARTICLES = 100_000
 MOVE_PEAK_MB = 150.0
 MOVE_IMPORT_SECONDS = 120.0
+# Search (bench/search.py): every kind of query under this at 100,000 articles.
+SEARCH_P95_MS = 50.0
+SEARCH_AT = 100_000
+SEARCH_VENDORS = ("sqlite", "postgresql", "mysql")
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,8 @@ def evaluate(results: dict[str, Any]) -> list[Verdict]:
             Verdict("zero errors and p99 < 3x while Redis is down", "redis outage", "—", None)
         )
 
+    verdicts += search_verdicts(results)
+
     for tier in TIERS:
         rss = results.get("memory", {}).get(tier)
         if rss:
@@ -174,6 +180,30 @@ def _moving_verdicts(results: dict[str, Any]) -> list[Verdict]:
                 scope,
                 f"{run['import_seconds']:.0f} s",
                 run["import_seconds"] < MOVE_IMPORT_SECONDS and run["counts_match"],
+            )
+        )
+    return verdicts
+
+
+def search_verdicts(results: dict[str, Any]) -> list[Verdict]:
+    """One per database: the slowest kind of query's p95 at 100,000 articles."""
+    target = "search p95 under 50 ms at 100,000 articles"
+    verdicts = []
+    for vendor in SEARCH_VENDORS:
+        sizes = results.get("search", {}).get(vendor, {}).get("sizes", {})
+        measured = sizes.get(str(SEARCH_AT))
+        if not measured:
+            largest = max(sizes, key=int, default=None)
+            note = f"only up to {int(largest):,} articles" if largest else "—"
+            verdicts.append(Verdict(target, vendor, note, None))
+            continue
+        kind, worst = max(measured["queries"].items(), key=lambda item: item[1]["p95_ms"])
+        verdicts.append(
+            Verdict(
+                target,
+                vendor,
+                f"{worst['p95_ms']:.1f} ms ({kind}, the slowest kind)",
+                worst["p95_ms"] < SEARCH_P95_MS,
             )
         )
     return verdicts

@@ -156,6 +156,8 @@ PASSWORD_RESET_RATE_PER_IP = rate_from_env(env, "PASSWORD_RESET_RATE_PER_IP", de
 PASSWORD_RESET_RATE_PER_ACCOUNT = rate_from_env(
     env, "PASSWORD_RESET_RATE_PER_ACCOUNT", default="3/h"
 )
+# Searches per IP (apps/content/views.py search): each runs a full-text query.
+SEARCH_RATE_PER_IP = rate_from_env(env, "SEARCH_RATE_PER_IP", default="60/m")
 # TWO-FACTOR SIGN-IN (apps/users/two_factor.py, README "Two-factor sign-in")
 # Staff without an authenticator are sent to set one up before the admin opens.
 # Off here (a laptop); settings/hardened.py turns it on for every deployment.

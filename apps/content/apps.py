@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ContentConfig(AppConfig):
@@ -13,3 +14,11 @@ class ContentConfig(AppConfig):
         # a management command, a shell or a cron job refreshes the pages too,
         # not only a save in a web process that has already imported the views.
         from . import selectors, views  # noqa: F401
+
+        post_migrate.connect(_search_index_repair, sender=self)
+
+
+def _search_index_repair(using: str = "default", **kwargs: object) -> None:
+    from .search import search_index_repair
+
+    search_index_repair(using=using)

@@ -13,5 +13,6 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.article_detail, name="article_detail"),
     path("feed/", LatestArticlesFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("search/", views.search, name="search"),
     path("robots.txt", seo.robots_txt, name="robots_txt"),
 ]

@@ -18,6 +18,11 @@ def load(rps: float, p99: float = 10.0, errors: int = 0) -> dict[str, float | in
     }
 
 
+def search_figures(p95: float, matches: int = 1200) -> dict[str, float | int]:
+    return {"runs": 40, "median_ms": p95 / 2, "p95_ms": p95, "max_ms": p95 * 1.5,
+            "median_matches": matches}  # fmt: skip
+
+
 def results(**overrides: Any) -> dict[str, Any]:
     """A run where every target is met unless ``overrides`` says otherwise."""
     base: dict[str, Any] = {
@@ -45,6 +50,29 @@ def results(**overrides: Any) -> dict[str, Any]:
             for tier in ("redis", "file", "memory")
         },
         "memory": {"redis": [60.0, 61.5], "file": [58.0, 58.2], "memory": [57.0, 57.1]},
+        "search": {
+            vendor: {
+                "vendor": vendor,
+                "server": "1.0",
+                "sizes": {
+                    str(size): {
+                        "added": size,
+                        "seed_seconds": 1.0,
+                        "queries": {
+                            kind: search_figures(p95)
+                            for kind, p95 in (
+                                ("one word", 30.0),
+                                ("three words", 12.0),
+                                ("no match", 1.0),
+                            )
+                        },
+                    }
+                    for size in (10_000, 100_000)
+                },
+                "explain": {},
+            }
+            for vendor in ("sqlite", "postgresql", "mysql")
+        },
         "outage": {
             "phases": {
                 "before": {

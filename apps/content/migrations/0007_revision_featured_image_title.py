@@ -21,7 +21,7 @@ def fill_titles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("content", "0005_roles"),
+        ("content", "0006_search"),
     ]
 
     operations = [

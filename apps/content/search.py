@@ -1,0 +1,348 @@
+"""Search over published titles and body text, in each database's own full-text engine.
+
+One selector, :func:`article_search`, in front of three engines chosen by
+``connection.vendor`` (the index each needs is made by migration 0006 and
+kept in step by the database, so every write, ``bulk_create`` included, is
+searchable at once):
+
+- PostgreSQL: ``plainto_tsquery`` against a stored, GIN-indexed tsvector
+  (title A, body B; kept by a trigger), ranked by ``ts_rank``. The
+  'simple' configuration neither stems nor drops stop words: one index
+  serves a French and an English site alike, and "été" is not "ete" (the
+  unaccent extension would need CREATE rights, which shared hosts lack).
+- MariaDB/MySQL: ``MATCH … AGAINST`` in boolean mode, every word required
+  (``+word``), ranked by a title match (its own FULLTEXT index) then the
+  whole text. InnoDB indexes no word shorter than ``innodb_ft_min_token_size``
+  (3 by default: "cat" is found, "ox" is not) and none of its default stop
+  words ("the", "about", "de", "la"...); a required word it never indexed
+  would match nothing, so such words are left out of the query, and a query
+  made only of them finds nothing.
+- SQLite: an FTS5 table (unicode61 tokenizer, accents folded) ranked with
+  ``bm25``, the title weighing ten times the body.
+
+What reaches an engine is never the visitor's text: only its words
+(letters and digits, at most ``TERMS_MAX`` of them from the first
+``QUERY_MAX`` characters), quoted or passed as bound parameters, so no
+operator (``"``, ``*``, ``-``, ``NEAR``, ``OR``...) can be a syntax error.
+The marked excerpt is built here, in Python, from ``search_text``: the same
+on every database, and escaped everywhere but the ``<mark>`` tags.
+
+Results are cached briefly per normalised query (``SEARCH_TIMEOUT``) and
+invalidated by any write, like every public read; each entry lives at most
+``SEARCH_TIMEOUT`` seconds, so made-up queries (each visitor limited to
+``SEARCH_RATE_PER_IP``) cannot pile up in the cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from filamenta.caching import cached
+
+from .models import Article
+from .selectors import PUBLIC_DEPENDS_ON, article_next_change
+
+QUERY_MAX = 200
+TERMS_MAX = 8
+SEARCH_TIMEOUT = 60
+EXCERPT_WORDS = 30
+# Letters and digits only: "_" and every operator character separate words.
+WORD = re.compile(r"[^\W_]+")
+
+# PostgreSQL's weighted document (title A, body B), stored by a trigger and
+# GIN-indexed (migration 0006): ranking reads it rather than parsing each match.
+PG_VECTOR = '"content_article"."search_vector"'
+PG_QUERY = "plainto_tsquery('simple'::regconfig, %s)"
+# INFORMATION_SCHEMA.INNODB_FT_DEFAULT_STOPWORD (MariaDB 10.11, MySQL 8).
+INNODB_STOPWORDS = frozenset(
+    {
+        "a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from", "how",
+        "i", "in", "is", "it", "la", "of", "on", "or", "that", "the", "this", "to", "und", "was",
+        "what", "when", "where", "who", "will", "with", "www",
+    }
+)  # fmt: skip
+INNODB_MIN_TOKEN = 3
+
+
+def search_terms(query: str) -> tuple[str, ...]:
+    """The words of a visitor's query, folded to lower case: what is searched for.
+
+    Empty when the query holds no letter or digit (punctuation, a NUL): the
+    page then shows the form and runs no query.
+    """
+    words: dict[str, None] = {}
+    for word in WORD.findall(query[:QUERY_MAX]):
+        words.setdefault(word.casefold())
+        if len(words) == TERMS_MAX:
+            break
+    return tuple(words)
+
+
+@functools.lru_cache(maxsize=8192)
+def _folded(word: str) -> str:
+    """A word without case or accents, as SQLite's and MariaDB's searches compare them."""
+    if word.isascii():
+        return word.lower()
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def search_marked(text: str, terms: tuple[str, ...], *, words: int | None = None) -> SafeString:
+    """``text`` escaped, its words that match ``terms`` in ``<mark>``.
+
+    With ``words``, only an excerpt of about that many words is kept, starting
+    a few words before the first match (the start of the text when only the
+    title matched).
+    """
+    wanted = {_folded(term) for term in terms}
+    found = list(WORD.finditer(text))
+    start, end = 0, len(text)
+    if words is not None and found:
+        first = next((i for i, m in enumerate(found) if _folded(m[0]) in wanted), 0)
+        begin = max(0, first - words // 4)
+        last = min(len(found), begin + words) - 1
+        start = 0 if begin == 0 else found[begin].start()
+        end = len(text) if last == len(found) - 1 else found[last].end()
+    parts: list[str] = ["… " if start else ""]
+    position = start
+    for match in found:
+        if match.start() < start or match.end() > end:
+            continue
+        if _folded(match[0]) in wanted:
+            parts += [escape(text[position : match.start()]), f"<mark>{escape(match[0])}</mark>"]
+            position = match.end()
+    parts += [escape(text[position:end]), " …" if end < len(text) else ""]
+    return mark_safe("".join(parts))  # noqa: S308 - every part of the text is escaped above
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    article: Article
+    title: SafeString
+    excerpt: SafeString
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    terms: tuple[str, ...]
+    hits: list[SearchHit]
+    number: int
+    num_pages: int
+    count: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+
+def _matching(terms: tuple[str, ...]) -> QuerySet[Article] | None:
+    """Published items matching every term, each with its ``rank`` (higher is better).
+
+    PostgreSQL, MariaDB/MySQL and any other database (SQLite: :func:`_sqlite_page`).
+    None when the database could never match these terms (MariaDB's stop words).
+    Parameters are bound, never formatted in: ``extra`` is used for the
+    engines' own syntax, which Django's expressions do not cover on MySQL.
+    """
+    published = Article.objects.published()
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        text = " ".join(terms)
+        return published.extra(  # noqa: S610 - bound parameters only
+            select={"rank": f"ts_rank({PG_VECTOR}, {PG_QUERY})"},
+            select_params=[text],
+            where=[f"{PG_VECTOR} @@ {PG_QUERY}"],
+            params=[text],
+        )
+    if vendor == "mysql":
+        usable = [t for t in terms if len(t) >= INNODB_MIN_TOKEN and t not in INNODB_STOPWORDS]
+        if not usable:
+            return None
+        required = " ".join(f"+{t}" for t in usable)
+        against = "AGAINST (%s IN BOOLEAN MODE)"
+        return published.extra(  # noqa: S610 - bound parameters only
+            select={
+                "rank": f"3 * MATCH (`content_article`.`title`) {against} + "
+                f"MATCH (`content_article`.`title`, `content_article`.`search_text`) {against}"
+            },
+            select_params=[" ".join(usable), required],
+            where=[f"MATCH (`content_article`.`title`, `content_article`.`search_text`) {against}"],
+            params=[required],
+        )
+    # Any other database: every term somewhere, unranked (no engine to ask).
+    condition = Q()
+    for term in terms:
+        condition &= Q(title__icontains=term) | Q(search_text__icontains=term)
+    return published.filter(condition).extra(select={"rank": "0"})
+
+
+SHOWN_FIELDS = ("title", "slug", "kind", "published_at", "search_text")
+
+
+def _sqlite_statements(terms: tuple[str, ...]) -> tuple[str, str, list[Any]]:
+    """(count SQL, page SQL, their parameters) for SQLite's FTS5 table.
+
+    Raw SQL for one reason: ``CROSS JOIN``, SQLite's way of fixing the join
+    order. Left to choose, its planner starts from the article table's status
+    index (it guesses ten rows per status without ANALYZE) and runs the
+    full-text query once per published article. The published rule itself is
+    still ``Article.objects.published()``'s, compiled. The page SQL takes the
+    limit and offset as two more parameters.
+    """
+    published = Article.objects.published().query
+    where, where_params = published.get_compiler(connection=connection).compile(published.where)
+    phrase = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    source = (
+        'FROM "content_article_fts" CROSS JOIN "content_article" '
+        'ON "content_article"."id" = "content_article_fts"."rowid" '
+        f'WHERE "content_article_fts" MATCH %s AND {where}'
+    )
+    columns = ", ".join(f'"content_article"."{name}"' for name in ("id", *SHOWN_FIELDS))
+    page = (
+        f'SELECT {columns}, -bm25("content_article_fts", 10.0, 1.0) AS "rank" {source} '
+        'ORDER BY "rank" DESC, "content_article"."published_at" DESC, '
+        '"content_article"."id" DESC LIMIT %s OFFSET %s'
+    )
+    return f"SELECT COUNT(*) {source}", page, [phrase, *where_params]
+
+
+def _sqlite_page(*, terms: tuple[str, ...], offset: int, limit: int) -> tuple[int, list[Article]]:
+    """(how many match, the page's articles): two queries, the second only if needed."""
+    count_sql, page_sql, params = _sqlite_statements(terms)
+    with connection.cursor() as cursor:
+        cursor.execute(count_sql, params)
+        (count,) = cursor.fetchone()
+    if count <= offset:
+        return count, []
+    return count, list(Article.objects.raw(page_sql, [*params, limit, offset]))
+
+
+def search_page_sql(query: str, *, per_page: int = 10) -> tuple[str, list[Any]] | None:
+    """The SQL and parameters of the first page's query for ``query`` (EXPLAIN, the benchmark)."""
+    terms = search_terms(query)
+    if connection.vendor == "sqlite":
+        _count, page, params = _sqlite_statements(terms)
+        return page, [*params, per_page, 0]
+    matching = _matching(terms)
+    if matching is None:
+        return None
+    page_query = matching.only(*SHOWN_FIELDS).order_by("-rank", "-published_at", "-id")
+    sql, params = page_query[:per_page].query.sql_with_params()
+    return sql, list(params)
+
+
+def _search(*, terms: tuple[str, ...], page: int, per_page: int) -> SearchPage | None:
+    """One page of results, best first; None when the page does not exist. Two queries."""
+    offset = (page - 1) * per_page
+    articles: list[Article] = []
+    if page < 1:
+        return None
+    if connection.vendor == "sqlite":
+        count, articles = _sqlite_page(terms=terms, offset=offset, limit=per_page)
+    else:
+        matching = _matching(terms)
+        count = 0 if matching is None else matching.count()
+        if count > offset:
+            articles = list(
+                matching.only(*SHOWN_FIELDS).order_by("-rank", "-published_at", "-id")[
+                    offset : offset + per_page
+                ]
+            )
+    num_pages = max(1, -(-count // per_page))
+    if page > num_pages:
+        return None
+    hits = [
+        SearchHit(
+            article=article,
+            title=search_marked(article.title, terms),
+            excerpt=search_marked(article.search_text, terms, words=EXCERPT_WORDS),
+        )
+        for article in articles
+    ]
+    return SearchPage(terms=terms, hits=hits, number=page, num_pages=num_pages, count=count)
+
+
+@cached(timeout=SEARCH_TIMEOUT, depends_on=PUBLIC_DEPENDS_ON, until=article_next_change)
+def _search_cached(*, terms: tuple[str, ...], page: int, per_page: int) -> SearchPage | None:
+    return _search(terms=terms, page=page, per_page=per_page)
+
+
+def article_search(
+    *, query: str, page: int = 1, per_page: int = 10, use_cache: bool = True
+) -> SearchPage | None:
+    """One page of published items matching ``query``; None when that page does not exist.
+
+    Cached under the query's words, not its text, so "Chat!" and "chat" are
+    one entry. ``use_cache=False`` asks the database every time (the benchmark).
+    """
+    terms = search_terms(query)
+    if not terms:
+        return SearchPage(terms=(), hits=[], number=1, num_pages=1, count=0)
+    search: Any = _search_cached if use_cache else _search
+    return search(terms=terms, page=page, per_page=per_page)
+
+
+# SQLite's index, as migration 0006 made it: its triggers go with the article
+# table whenever Django's SQLite schema editor rebuilds that table (many
+# AlterField and some AddField do), so every migrate puts back what is missing.
+SQLITE_FTS_TRIGGERS = {
+    "content_article_fts_insert": """CREATE TRIGGER content_article_fts_insert
+    AFTER INSERT ON content_article BEGIN
+        INSERT INTO content_article_fts (rowid, title, search_text)
+        VALUES (new.id, new.title, new.search_text);
+    END""",
+    "content_article_fts_delete": """CREATE TRIGGER content_article_fts_delete
+    AFTER DELETE ON content_article BEGIN
+        INSERT INTO content_article_fts (content_article_fts, rowid, title, search_text)
+        VALUES ('delete', old.id, old.title, old.search_text);
+    END""",
+    "content_article_fts_update": """CREATE TRIGGER content_article_fts_update
+    AFTER UPDATE OF id, title, search_text ON content_article BEGIN
+        INSERT INTO content_article_fts (content_article_fts, rowid, title, search_text)
+        VALUES ('delete', old.id, old.title, old.search_text);
+        INSERT INTO content_article_fts (rowid, title, search_text)
+        VALUES (new.id, new.title, new.search_text);
+    END""",
+}
+
+
+def search_index_repair(*, using: str = "default") -> list[str]:
+    """On SQLite, put back the FTS5 triggers a table rebuild dropped, then re-index; their names.
+
+    Run after every ``migrate`` (``post_migrate``, apps.py). Nothing to do on
+    the other databases, where an index belongs to its table through any ALTER,
+    nor before migration 0006 made the FTS table.
+    """
+    from django.db import connections
+
+    db = connections[using]
+    if db.vendor != "sqlite":
+        return []
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT type, name FROM sqlite_master WHERE name LIKE 'content_article_fts%'"
+        )
+        present = {name for _type, name in cursor.fetchall()}
+        if "content_article_fts" not in present:
+            return []
+        missing = [name for name in SQLITE_FTS_TRIGGERS if name not in present]
+        for name in missing:
+            cursor.execute(SQLITE_FTS_TRIGGERS[name])
+        if missing:
+            # Writes made while a trigger was missing are in the table, not the index.
+            cursor.execute(
+                "INSERT INTO content_article_fts (content_article_fts) VALUES ('rebuild')"
+            )
+    return missing
