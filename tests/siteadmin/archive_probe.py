@@ -19,6 +19,7 @@ def site_facts(*, after_import: bool = False) -> dict[str, Any]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from apps.content.models import Article
+    from apps.content.search import article_search
     from apps.media.models import MediaItem, Rendition
     from apps.siteadmin.models import AuditEntry, SiteSettings
     from apps.siteadmin.site_archive import exported_models
@@ -55,6 +56,8 @@ def site_facts(*, after_import: bool = False) -> dict[str, Any]:
         "renditions": sorted((r.file.name, sha256(r.file)) for r in Rendition.objects.all()),
         "site_name": SiteSettings.objects.get(pk=1).site_name,
         "updated_at": article.updated_at.isoformat(),
+        # Each vendor's own index (a trigger, FULLTEXT, FTS5) must have taken the rows.
+        "search": [hit.article.slug for hit in article_search(query="tape", use_cache=False).hits],
     }
     if after_import:
         # New rows get fresh keys: the sequences were moved past the imported ones.

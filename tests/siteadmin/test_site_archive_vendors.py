@@ -118,8 +118,11 @@ def test_a_site_moves_to_each_vendor_whole(source_archive, target):
 
     assert read_manifest(path=archive).source_vendor == source["vendor"]
     assert moved.pop("new_user_after_imported") is True
+    # MariaDB's FULLTEXT index shows rows once committed, so the source's own
+    # search (in the test's transaction) is not the reference: the article is.
+    assert moved.pop("search") == ["moving-day"]
     for fact in source:
-        if fact != "vendor":
+        if fact not in ("vendor", "search"):
             assert moved[fact] == source[fact], fact
     assert moved["signs_in"] is True
     assert moved["history_resolves"] is True
