@@ -50,9 +50,11 @@ import secrets
 import shutil
 import subprocess
 import threading
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -200,12 +202,15 @@ class Stack:
         return [re.compile(re.escape(base) + NAME + SIGNED_QUERY)]
 
 
+def phase(r: Rehearsal, what: str) -> None:
+    """Where the time goes, in CI's log: seconds since the start, then what begins."""
+    print(f"  -- {time.monotonic() - r.started:5.1f} s  {what}", flush=True)
+
+
 def rehearse(r: Rehearsal) -> None:
     if not ensure_debian_packages(r, PACKAGES):
         return
-    base = clean_environment()
-    seaweed = Background(lambda: seaweed_store(r))
-    redis = PrivateRedis(r, base)
+    redis = PrivateRedis(r, clean_environment())
     static_root = r.workdir / "staticfiles"
     source = Stack(
         "cpanel",
@@ -242,27 +247,31 @@ def rehearse(r: Rehearsal) -> None:
     (r.workdir / "cpanel").mkdir(mode=0o711)
     group_media_folder(vps.media_root)
 
-    # The source is migrated and collected while the VPS migrates and SeaweedFS starts.
-    started = {
+    # While the source is migrated, filled and edited, the targets are migrated
+    # (the fleet as soon as its bucket answers: its settings name the store).
+    fleet_ready = Background(lambda: fleet_store_and_migrate(r, fleet))
+    migrating = {
         "cpanel-migrate": manage_in_background(r, source, "migrate", "--no-input"),
-        "collectstatic": manage_in_background(r, source, "collectstatic", "--no-input"),
+        "cpanel-collectstatic": manage_in_background(r, source, "collectstatic", "--no-input"),
         "vps-migrate": manage_in_background(r, vps, "migrate", "--no-input"),
     }
-    for label in ("cpanel-migrate", "collectstatic"):
-        finished(r, label, started.pop(label), required=True)
-    admin = create_admin(r, source.env)
-    seeded = r.manage("seed_demo", "seed_demo", *SEED, env=source.env, timeout=180)
-    r.require("seed_demo fills the source", seeded.returncode == 0, seeded.stderr[-800:])
+    for label in ("cpanel-migrate", "cpanel-collectstatic"):
+        finished(r, label, migrating.pop(label))
+    phase(r, "the source: an administrator, seed_demo, gunicorn, edits in the admin")
+    seeding = manage_in_background(r, source, "seed_demo", *SEED)
     start_site(r, source)
     media_server(r, source, user="nobody nogroup")
+    admin = create_admin(r, source.env)
+    finished(r, "cpanel-seed_demo", seeding)
     known_password = fill_through_the_admin(r, source, admin)
 
+    phase(r, "the source: what visitors see, what the site holds, site_export")
     recorded_pages = record_pages(r, source)
     served = served_media(r, source)
     r.check(
         f"the source serves its {len(served)} media files from disk (nginx, as Apache would)",
         bool(served) and all(digest for digest in served.values()),
-        f"{[name for name, digest in served.items() if not digest]}",
+        f"not served: {[name for name, digest in served.items() if not digest]}",
     )
     params = {"user": KNOWN_USER, "slug": EDITED_SLUG, "history": HISTORY_SHOWN, "media": []}
     at_source = snapshot(r, source, params)
@@ -271,7 +280,6 @@ def rehearse(r: Rehearsal) -> None:
         len(at_source["revisions"]) >= 2 and at_source["counts"]["siteadmin.auditentry"] > 0,
         f"revisions {len(at_source['revisions'])}",
     )
-
     archive = r.workdir / "filamenta-site.zip"
     exported = r.manage("site_export", "site_export", str(archive), env=source.env, timeout=180)
     r.require(
@@ -279,7 +287,62 @@ def rehearse(r: Rehearsal) -> None:
         exported.returncode == 0 and archive.is_file(),
         (exported.stdout + exported.stderr)[-800:],
     )
-    manifest = json.loads(zipfile.ZipFile(archive).read("manifest.json"))
+    counts, media = archive_matches_source(r, archive, at_source, served)
+
+    phase(r, "the targets: site_import")
+    finished(r, "vps-migrate", migrating.pop("vps-migrate"))
+    fleet_ready.result()
+    imports = {
+        s.name: manage_in_background(r, s, "site_import", str(archive)) for s in (vps, fleet)
+    }
+    for stack in (vps, fleet):
+        finished(r, f"{stack.name}-site_import", imports[stack.name])
+        start_site(r, stack, wait=False)
+    media_server(r, vps, user="www-data www-data")
+
+    phase(r, "the targets: rows, history, imports refused")
+    params["media"] = sorted(media)
+    imported: dict[str, dict] = {}
+
+    def rows_and_refusals(stack: Stack) -> None:
+        imported[stack.name] = snapshot(r, stack, params)
+        same_site(r, stack, at_source, imported[stack.name], counts)
+        after = refused_again(r, stack, archive, params, imported[stack.name])
+        if stack is vps:
+            damaged_refused(r, stack, archive, params, after)
+
+    # Each target's commands one after the other, the two targets side by side.
+    for running in [Background(lambda s=s: rows_and_refusals(s)) for s in (vps, fleet)]:
+        running.result(timeout=240)
+
+    phase(r, "the targets: pages, media, sign-in")
+    for stack in (vps, fleet):
+        r.require(
+            f"{stack.name}: gunicorn ({stack.values['DEPLOYMENT_TARGET']}) listens on {stack.port}",
+            wait_for_port(stack.port, timeout=60, process=stack.process),
+            r.log_tail(f"{stack.name}-gunicorn"),
+        )
+        same_pages(r, stack, source, recorded_pages)
+        same_media(r, stack, served, imported[stack.name]["urls"], recorded_pages)
+        signs_in(r, stack, admin, known_password)
+
+
+def fleet_store_and_migrate(r: Rehearsal, fleet: Stack) -> None:
+    """SeaweedFS started (rehearse-cluster's way), the fleet's settings written, then migrate."""
+    fleet.store = seaweed_store(r)
+    # Its data is thrown away with the working folder: no need for SIGTERM's 10 s grace.
+    r.defer("seaweedfs, killed", fleet.store.kill)
+    fleet.values["MEDIA_STORAGE_URL"] = fleet.store.url(BUCKET, BUCKET_PREFIX)
+    fleet.write_env(r)
+    finished(r, "fleet-migrate", manage_in_background(r, fleet, "migrate", "--no-input"))
+
+
+def archive_matches_source(
+    r: Rehearsal, archive: Path, at_source: dict, served: dict[str, str]
+) -> tuple[dict[str, int], dict[str, str]]:
+    """The manifest's counts and files are the source's: (rows per model, SHA-256 per file)."""
+    with zipfile.ZipFile(archive) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
     counts = {part["label"]: part["rows"] for part in manifest["parts"]}
     media = {item["name"]: item["sha256"] for item in manifest["media"]}
     size_mb = archive.stat().st_size / 1e6
@@ -296,38 +359,7 @@ def rehearse(r: Rehearsal) -> None:
         f"{sorted(set(media) - set(served))}; differing: "
         f"{sorted(n for n in set(media) & set(served) if media[n] != served[n])}",
     )
-
-    # Both targets are loaded side by side: the fleet once SeaweedFS answers.
-    fleet.store = seaweed.result()
-    fleet.values["MEDIA_STORAGE_URL"] = fleet.store.url(BUCKET, BUCKET_PREFIX)
-    fleet.write_env(r)
-    fleet_migrate = manage_in_background(r, fleet, "migrate", "--no-input")
-    finished(r, "vps-migrate", started.pop("vps-migrate"), required=True)
-    vps_import = manage_in_background(r, vps, "site_import", str(archive))
-    finished(r, "fleet-migrate", fleet_migrate, required=True)
-    fleet_import = manage_in_background(r, fleet, "site_import", str(archive))
-    for stack, process in ((vps, vps_import), (fleet, fleet_import)):
-        finished(r, f"{stack.name}-site_import", process, required=True)
-
-    params["media"] = sorted(media)
-    for stack in (vps, fleet):
-        start_site(r, stack, wait=False)
-    media_server(r, vps, user="www-data www-data")
-    imported = {}
-    for stack in (vps, fleet):
-        imported[stack.name] = snapshot(r, stack, params)
-        same_site(r, stack, at_source, imported[stack.name], counts)
-        refused_again(r, stack, archive, params, imported[stack.name])
-    damaged_refused(r, vps, archive, params)
-    for stack in (vps, fleet):
-        r.require(
-            f"{stack.name}: gunicorn ({stack.values['DEPLOYMENT_TARGET']}) listens on {stack.port}",
-            wait_for_port(stack.port, timeout=60, process=stack.process),
-            r.log_tail(f"{stack.name}-gunicorn"),
-        )
-        same_pages(r, stack, source, recorded_pages)
-        same_media(r, stack, served, imported[stack.name]["urls"], recorded_pages)
-        signs_in(r, stack, admin, known_password)
+    return counts, media
 
 
 # -- the stacks ----------------------------------------------------------------
@@ -378,17 +410,14 @@ def manage_in_background(r: Rehearsal, stack: Stack, *args: str) -> subprocess.P
     return r.start(f"{stack.name}-{args[0]}", [PYTHON, "manage.py", *args], env=stack.env)
 
 
-def finished(
-    r: Rehearsal, label: str, process: subprocess.Popen, *, required: bool = False
-) -> bool:
-    """Wait for a background command; a check that it succeeded."""
+def finished(r: Rehearsal, label: str, process: subprocess.Popen) -> None:
+    """Wait for a background command; the rehearsal cannot go on unless it succeeded."""
     try:
         code = process.wait(timeout=240)
     except subprocess.TimeoutExpired:
         code = None
-    verdict = r.require if required else r.check
-    verdict(f"manage.py {label.replace('-', ' at ', 1)}", code == 0, r.log_tail(label, 20))
-    return code == 0
+    stack, command = label.split("-", 1)
+    r.require(f"{stack}: manage.py {command}", code == 0, r.log_tail(label, 20))
 
 
 def start_site(r: Rehearsal, stack: Stack, *, wait: bool = True) -> None:
@@ -534,9 +563,9 @@ def media_inventory(stack: Stack) -> dict[str, list]:
     return {o["Key"]: [o["Size"], o["ETag"]] for o in listed.get("Contents", [])}
 
 
-def differences(have: dict, want: dict) -> str:
+def differences(have: dict, want: dict, want_is: str = "in the manifest") -> str:
     return ", ".join(
-        f"{label}: {have.get(label)} here, {want.get(label)} in the manifest"
+        f"{label}: {have.get(label)} here, {want.get(label)} {want_is}"
         for label in sorted(set(want))
         if have.get(label) != want.get(label)
     )
@@ -571,14 +600,43 @@ def same_site(r: Rehearsal, stack: Stack, source: dict, target: dict, counts: di
 
 
 def first_difference(want: list, have: list) -> str:
+    """The first item that differs, and in it only the fields that differ."""
     for n, (a, b) in enumerate(zip(want, have, strict=False)):
         if a != b:
-            return f"#{n}: source {a!r}\n        target {b!r}"
-    return f"lengths {len(want)} at the source, {len(have)} here"
+            if isinstance(a, dict) and isinstance(b, dict):
+                keys = [k for k in a if a.get(k) != b.get(k)]
+                a, b = {k: a.get(k) for k in keys}, {k: b.get(k) for k in keys}
+            elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+                a, b = (
+                    {i: x for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y},
+                    {i: y for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y},
+                )
+            return f"item {n}: at the source {a!r:.300}\n        here {b!r:.300}"
+    return f"{len(want)} items at the source, {len(have)} here"
 
 
-def refused_again(r: Rehearsal, stack: Stack, archive: Path, params: dict, before: dict) -> None:
-    """The same archive once more, without --replace: refused, nothing changed."""
+def line_differences(want: str, have: str, limit: int = 6) -> str:
+    """The lines that differ, each cut to the neighbourhood of its first differing character."""
+    out = []
+    matcher = difflib.SequenceMatcher(None, want.splitlines(), have.splitlines(), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        pairs = zip_longest(matcher.a[i1:i2], matcher.b[j1:j2], fillvalue="")
+        for line, (a, b) in enumerate(pairs, start=i1 + 1):
+            at = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+            start = max(0, at - 60)
+            out += [
+                f"line {line}: source …{a[start : start + 160]}",
+                f"here …{b[start : start + 160]}",
+            ]
+            if len(out) >= 2 * limit:
+                return "\n        ".join(out)
+    return "\n        ".join(out)
+
+
+def refused_again(r: Rehearsal, stack: Stack, archive: Path, params: dict, before: dict) -> dict:
+    """The same archive once more, without --replace: refused, nothing changed; the snapshot."""
     stored = media_inventory(stack)
     again = r.manage(f"{stack.name}-import-again", "site_import", str(archive), env=stack.env)
     message = (again.stdout + again.stderr).strip()
@@ -588,10 +646,10 @@ def refused_again(r: Rehearsal, stack: Stack, archive: Path, params: dict, befor
         again.returncode != 0 and "--replace" in message,
         message[-600:],
     )
-    unchanged(r, stack, params, before, stored, "after the refused import")
+    return unchanged(r, stack, params, before, stored, "after the refused import")
 
 
-def damaged_refused(r: Rehearsal, stack: Stack, archive: Path, params: dict) -> None:
+def damaged_refused(r: Rehearsal, stack: Stack, archive: Path, params: dict, before: dict) -> None:
     """One byte of a data part flipped after export: refused even with --replace --yes."""
     damaged = r.workdir / "damaged.zip"
     shutil.copyfile(archive, damaged)
@@ -608,7 +666,7 @@ def damaged_refused(r: Rehearsal, stack: Stack, archive: Path, params: dict) -> 
             byte = handle.read(1)
             handle.seek(-1, os.SEEK_CUR)
             handle.write(bytes([byte[0] ^ 0xFF]))
-    before, stored = snapshot(r, stack, params), media_inventory(stack)
+    stored = media_inventory(stack)
     result = r.manage(
         f"{stack.name}-import-damaged", "site_import", str(damaged), "--replace", "--yes",
         env=stack.env,
@@ -625,14 +683,17 @@ def damaged_refused(r: Rehearsal, stack: Stack, archive: Path, params: dict) -> 
 
 def unchanged(
     r: Rehearsal, stack: Stack, params: dict, before: dict, stored: dict, when: str
-) -> None:
+) -> dict:
+    """A check that the site's rows and media are ``before`` and ``stored``; the snapshot."""
     after = snapshot(r, stack, params)
     keys = ("counts", "history", "revisions", "article", "password")
     r.check(
         f"{stack.name}: the site is as it was {when} (rows, history, media files)",
         all(after[k] == before[k] for k in keys) and media_inventory(stack) == stored,
-        differences(after["counts"], before["counts"]) or "history, revisions or media differ",
+        differences(after["counts"], before["counts"], "before")
+        or "history, revisions or media differ",
     )
+    return after
 
 
 # -- what visitors see ---------------------------------------------------------------
@@ -676,12 +737,10 @@ def same_pages(r: Rehearsal, stack: Stack, source: Stack, recorded: dict[str, st
     for path, html in recorded.items():
         page = visitor.get(path)
         want, have = normalised(html, source), normalised(page.text, stack)
-        diff = difflib.unified_diff(want.splitlines(), have.splitlines(), "source", stack.name,
-                                    lineterm="", n=0)  # fmt: skip
         r.check(
-            f"{stack.name}: {path} is the source's page (media URLs aside)",
+            f"{stack.name}: {path} is the source's page (but for media URLs, tokens, nonces)",
             page.status == 200 and want == have,
-            f"status {page.status}\n" + "\n".join(list(diff)[:12]),
+            f"status {page.status}\n        {line_differences(want, have)}",
         )
 
 
