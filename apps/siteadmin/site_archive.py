@@ -50,6 +50,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from datetime import time as dt_time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -269,7 +270,7 @@ def applied_migrations(*, using: str = DEFAULT_DB_ALIAS) -> dict[str, list[str]]
 
 
 class _RowSerializer(JSONLSerializer):
-    """Django's JSON Lines with natural keys only towards content types and permissions.
+    """Django's JSON Lines, natural keys only towards content types and permissions, exact times.
 
     Every other reference stays a primary key, which the archive keeps: a natural
     key costs the loader one query per row, and users' (the user name) would not
@@ -283,6 +284,13 @@ class _RowSerializer(JSONLSerializer):
 
     def handle_m2m_field(self, obj: models.Model, field: models.Field) -> None:
         return
+
+    def _value_from_field(self, obj: models.Model, field: models.Field) -> Any:
+        value = super()._value_from_field(obj, field)
+        # Django's JSON encoder keeps milliseconds only; a move keeps the microseconds.
+        if isinstance(value, (datetime, dt_time)):
+            return value.isoformat()
+        return value
 
 
 def _natural_select_related(model: type[models.Model]) -> list[str]:
@@ -516,14 +524,15 @@ def site_export(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         if isinstance(exc, OSError):
-            hint = (
-                "The disk is full: free some space or export to another disk."
-                if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            cause = "the disk is full" if full else (exc.strerror or str(exc))
+            remedy = (
+                "Free some space or export to another disk."
+                if full
                 else "Check the folder and its permissions."
             )
             raise ArchiveError(
-                f"The export to {path} failed ({exc.strerror or exc}); "
-                f"the partial file was removed. {hint}"
+                f"The export to {path} stopped: {cause}; the partial file was removed. {remedy}"
             ) from exc
         raise
     return read_manifest(path=path)

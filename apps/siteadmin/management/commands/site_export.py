@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.siteadmin.site_archive import ArchiveError, site_export
+from apps.siteadmin.backups import backup_rotate
+from apps.siteadmin.site_archive import ArchiveError, read_manifest, site_export
 
 
 def progress_bar(stream: Any) -> tuple[Any, Any]:
@@ -43,21 +44,55 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("archive", type=Path, help="the file to write (replaced when whole)")
+        parser.add_argument(
+            "archive", type=Path, nargs="?", help="the file to write (replaced when whole)"
+        )
         parser.add_argument(
             "--include-sessions",
             action="store_true",
             help="carry the sign-in sessions too, so that people stay signed in after the move",
         )
+        parser.add_argument(
+            "--rotate",
+            type=Path,
+            metavar="DIR",
+            help="instead of ARCHIVE: write a dated archive into DIR (for cron)",
+        )
+        parser.add_argument(
+            "--keep", type=int, default=7, help="with --rotate: how many archives to keep (7)"
+        )
 
-    def handle(self, *args: Any, archive: Path, include_sessions: bool, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        archive: Path | None,
+        include_sessions: bool,
+        rotate: Path | None,
+        keep: int,
+        **options: Any,
+    ) -> None:
+        if (archive is None) == (rotate is None):
+            raise CommandError("Give either ARCHIVE or --rotate DIR (not both).")
+        if rotate is not None and keep < 1:
+            raise CommandError("--keep must be at least 1.")
         update, close = progress_bar(sys.stderr)
+        removed: list[Path] = []
         try:
-            manifest = site_export(path=archive, include_sessions=include_sessions, progress=update)
+            if rotate is not None:
+                archive, removed = backup_rotate(
+                    directory=rotate, keep=keep, include_sessions=include_sessions, progress=update
+                )
+                manifest = read_manifest(path=archive)
+            else:
+                manifest = site_export(
+                    path=archive, include_sessions=include_sessions, progress=update
+                )
         except ArchiveError as exc:
             raise CommandError(str(exc)) from exc
         finally:
             close()
+        for old in removed:
+            self.stdout.write(f"Removed the older backup {old}.")
         rows = sum(manifest.counts.values())
         self.stdout.write(
             f"Wrote {archive}: {rows:,} rows of {len(manifest.parts)} models and "
