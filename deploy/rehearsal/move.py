@@ -400,6 +400,8 @@ class Background:
 
     def result(self, timeout: float = 120) -> object:
         self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise TimeoutError(f"still running after {timeout:.0f} s")
         if self._error is not None:
             raise self._error
         return self._value
