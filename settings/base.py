@@ -22,6 +22,7 @@ from filamenta.database import database_from_env
 from filamenta.environment import BASE_DIR, env, whole_number
 from filamenta.logging_config import logging_config
 from filamenta.media_storage import media_storage_from_env
+from filamenta.site_url import canonical_origin_from_env
 
 # PATHS
 # ------------------------------------------------------------------------------
@@ -256,6 +257,13 @@ if APPLICATION_ROOT != "/":
     FORCE_SCRIPT_NAME = APPLICATION_ROOT
     SESSION_COOKIE_PATH = APPLICATION_ROOT + "/"
     CSRF_COOKIE_PATH = APPLICATION_ROOT + "/"
+
+# CANONICAL ADDRESS (filamenta/site_url.py, README "Search engines and sharing")
+# ------------------------------------------------------------------------------
+# scheme://host[:port] that canonical URLs, Open Graph, JSON-LD and robots.txt's
+# Sitemap line start with. Unset: the scheme and the ALLOWED_HOSTS entry the
+# request matched (never the client's Host header), or none for a pattern entry.
+CANONICAL_ORIGIN = canonical_origin_from_env(env)
 
 # EMAIL
 # https://docs.djangoproject.com/en/5.2/topics/email/

@@ -15,6 +15,7 @@ from apps.media.models import MediaItem
 from apps.media.selectors import media_list_visible
 from apps.siteadmin.audited import ServiceAuditedModelAdmin
 
+from .admin_revisions import ArticleRevisionsMixin
 from .models import Article, Section
 from .selectors import PUBLISH_PERMISSION, article_list_editable
 from .services import (
@@ -57,7 +58,7 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(ServiceAuditedModelAdmin):
+class ArticleAdmin(ArticleRevisionsMixin, ServiceAuditedModelAdmin):
     form = ArticleAdminForm
     list_display = (
         "title",

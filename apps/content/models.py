@@ -283,6 +283,8 @@ class ArticleRevision(models.Model):
     featured_image = models.ForeignKey(
         "media.MediaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # As section_name: a restore can say which picture is gone, not only that one is.
+    featured_image_title = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from filamenta.caching import VALUES_ALIAS, cached, versions_get
 
-from .models import Article
+from .models import Article, ArticleRevision
 
 PUBLIC_TIMEOUT = 300
 # A cached article carries its featured image and that image's renditions, so
@@ -181,3 +182,148 @@ def article_list_nav_pages() -> list[tuple[str, str]]:
         .order_by("title")
         .values_list("slug", "title")[:8]
     )
+
+
+# REVISIONS
+# ------------------------------------------------------------------------------
+# The admin's revision pages: never cached, since who asks decides what they
+# see. Each read goes through ``article_list_editable`` in the same query, so a
+# revision is visible exactly to those who may change its article.
+_ID_MAX = 2**63 - 1  # a 64-bit primary key, the largest every database holds
+
+
+def _whole_number(raw: object) -> int | None:
+    """``raw`` as a positive id, or None for anything else ("abc", "1\\x00", 10**30)."""
+    text = str(raw)
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if 1 <= value <= _ID_MAX else None
+
+
+def article_get_editable(
+    *, user: AbstractBaseUser | AnonymousUser, article_id: object
+) -> Article | None:
+    """The item of id ``article_id`` (a URL's text) if ``user`` may change it; else None."""
+    pk = _whole_number(article_id)
+    if pk is None:
+        return None
+    return article_list_editable(user=user).filter(pk=pk).first()
+
+
+def revision_list_for_article(
+    *, article: Article, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[ArticleRevision]:
+    """The revisions of ``article``, newest first, with who made them; none if ``user`` may not."""
+    return (
+        ArticleRevision.objects.filter(
+            article_id=article.pk, article__in=article_list_editable(user=user)
+        )
+        .select_related("created_by")
+        .order_by("-number")
+    )
+
+
+def revision_get(
+    *, article: Article, number: object, user: AbstractBaseUser | AnonymousUser
+) -> ArticleRevision | None:
+    """Revision ``number`` (a URL's or a form's text) of ``article``, if ``user`` may see it."""
+    value = _whole_number(number)
+    if value is None or value > 2**31 - 1:  # the column is a 32-bit positive integer
+        return None
+    return (
+        revision_list_for_article(article=article, user=user)
+        .select_related("section", "featured_image")
+        .filter(number=value)
+        .first()
+    )
+
+
+def revision_previous(*, revision: ArticleRevision) -> ArticleRevision | None:
+    """The revision before ``revision`` (the one its diff is shown against by default)."""
+    return (
+        ArticleRevision.objects.filter(article_id=revision.article_id, number__lt=revision.number)
+        .select_related("created_by", "section", "featured_image")
+        .order_by("-number")
+        .first()
+    )
+
+
+def revision_latest(*, article: Article) -> ArticleRevision | None:
+    """What ``article`` is now, as its newest revision."""
+    return (
+        ArticleRevision.objects.filter(article_id=article.pk)
+        .select_related("created_by", "section", "featured_image")
+        .order_by("-number")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    """What restoring a revision would set (``article_update``'s fields), and what it cannot."""
+
+    fields: dict[str, Any]
+    notes: list[str]
+
+
+def revision_restore_plan(*, revision: ArticleRevision, article: Article, user: Any) -> RestorePlan:
+    """The fields a restore of ``revision`` sets on ``article`` (as stored now), by the rules.
+
+    What the rules keep is said rather than silently dropped: an address now
+    used by another item, a section or picture since deleted (restored as
+    none), a picture ``user`` may not use, and, for those who may not publish
+    (authors), the status and publication times. Tags come back by name
+    (``article_update`` recreates deleted ones). ``user`` None is a script.
+    """
+    from apps.media.selectors import media_list_visible
+
+    fields: dict[str, Any] = {
+        "title": revision.title,
+        "body": revision.body,
+        "kind": revision.kind,
+        "meta_description": revision.meta_description,
+        "tags": list(revision.tags or []),
+    }
+    notes: list[str] = []
+    if Article.objects.filter(slug=revision.slug).exclude(pk=article.pk).exists():
+        notes.append(
+            f"The address “{revision.slug}” now belongs to another item: "
+            f"this one keeps “{article.slug}”."
+        )
+    else:
+        fields["slug"] = revision.slug
+
+    fields["section"] = revision.section
+    if revision.section_id is None and revision.section_name:
+        notes.append(
+            f"The section “{revision.section_name}” no longer exists: restored without a section."
+        )
+
+    image = revision.featured_image
+    if image is not None and image.pk == article.featured_image_id:
+        pass  # the article's picture already: nothing to set, nothing to check
+    elif image is None:
+        fields["featured_image"] = None
+        if revision.featured_image_title:
+            notes.append(
+                f"The featured image “{revision.featured_image_title}” no longer exists: "
+                "restored without one."
+            )
+    elif user is not None and not media_list_visible(user=user).filter(pk=image.pk).exists():
+        notes.append(f"You may not use the featured image “{image}”: the current one is kept.")
+    else:
+        fields["featured_image"] = image
+
+    publication = {
+        "status": revision.status,
+        "published_at": revision.published_at,
+        "unpublish_at": revision.unpublish_at,
+    }
+    if user is None or user.has_perm(PUBLISH_PERMISSION):
+        fields.update(publication)
+    elif any(getattr(article, name) != value for name, value in publication.items()):
+        notes.append(
+            "The status and publication times are kept: changing them takes the right to publish."
+        )
+    return RestorePlan(fields=fields, notes=notes)

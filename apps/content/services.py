@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -118,6 +119,9 @@ def _revision_values(article: Article) -> dict[str, Any]:
     columns = [Article._meta.get_field(name).attname for name in REVISION_FIELDS]
     values = {column: getattr(article, column) for column in columns}
     values["section_name"] = article.section.name if article.section_id else ""
+    values["featured_image_title"] = (
+        article.featured_image.title if article.featured_image_id else ""
+    )
     return values
 
 
@@ -379,7 +383,7 @@ def _revisions_create_many(*, slugs: list[str], by: Any) -> None:
     """The first revision of each article just inserted in bulk (found by slug)."""
     for start in range(0, len(slugs), BATCH):
         batch = Article.objects.filter(slug__in=slugs[start : start + BATCH]).select_related(
-            "section"
+            "section", "featured_image"
         )
         ArticleRevision.objects.bulk_create(
             [
@@ -532,3 +536,90 @@ def tag_delete(*, tag: Any, by: Any) -> None:
 
 def tags_delete(*, tags: Iterable[Any], by: Any) -> int:
     return audited_delete_many(targets=tags, by=by)
+
+
+@dataclass(frozen=True)
+class RevisionRestored:
+    """What a restore did: the new revision (None if nothing differed) and what it kept."""
+
+    article: Article
+    revision: ArticleRevision | None
+    notes: list[str]
+
+
+@transaction.atomic
+def article_revision_restore(*, revision: ArticleRevision, by: Any) -> RevisionRestored:
+    """Make the article what ``revision`` was, as one more ``article_update``.
+
+    So a restore is a new revision and a history entry ("Restored revision
+    3. Changed Title and Body."), its body is sanitised by today's rules, and
+    the rules of an ordinary edit hold: only those who may change the item
+    restore it, and what they could not set by hand stays as it is
+    (``revision_restore_plan`` says what, for the admin to show).
+    """
+    from .selectors import article_list_editable, revision_latest, revision_restore_plan
+
+    if (
+        by is not None
+        and not article_list_editable(user=by).filter(pk=revision.article_id).exists()
+    ):
+        raise PermissionDenied("You may not change this item.")
+    article = Article.objects.select_related("section", "featured_image").get(
+        pk=revision.article_id
+    )
+    plan = revision_restore_plan(revision=revision, article=article, user=by)
+    before = revision_latest(article=article)
+    article_update(
+        article=article, by=by, note=f"Restored revision {revision.number}.", **plan.fields
+    )
+    after = revision_latest(article=article)
+    made = after if after is not None and (before is None or after.pk != before.pk) else None
+    return RevisionRestored(article=article, revision=made, notes=plan.notes)
+
+
+def revisions_prune(*, keep: int, by: Any = None) -> int:
+    """Delete all but the newest ``keep`` revisions of each article; returns how many went.
+
+    ``keep`` is at least 1, so an article's latest revision (what it is now)
+    always stays. Articles are taken ``BATCH`` at a time, each batch's old
+    revisions found with a window function (every supported database has
+    them) and deleted ``BATCH`` ids at a time, each in its own transaction:
+    a large prune never holds one long transaction or one huge statement.
+    One history entry says how many were deleted.
+    """
+    from django.db.models import Count, F, Window
+    from django.db.models.functions import RowNumber
+
+    if keep < 1:
+        raise ValueError("keep must be at least 1: an article's latest revision always stays")
+    crowded = list(
+        ArticleRevision.objects.values("article_id")
+        .annotate(count=Count("id"))
+        .filter(count__gt=keep)
+        .order_by("article_id")
+        .values_list("article_id", flat=True)
+    )
+    deleted = 0
+    for start in range(0, len(crowded), BATCH):
+        old = list(
+            ArticleRevision.objects.filter(article_id__in=crowded[start : start + BATCH])
+            .annotate(
+                newest=Window(
+                    RowNumber(), partition_by=[F("article_id")], order_by=F("number").desc()
+                )
+            )
+            .filter(newest__gt=keep)
+            .values_list("id", flat=True)
+        )
+        for chunk in range(0, len(old), BATCH):
+            with transaction.atomic():
+                count, _ = ArticleRevision.objects.filter(
+                    id__in=old[chunk : chunk + BATCH]
+                ).delete()
+            deleted += count
+    history_record(
+        action=AuditEntry.Action.DELETED,
+        actor=by,
+        message=f"Pruned {deleted} old article revision(s), keeping the newest {keep} of each.",
+    )
+    return deleted

@@ -67,6 +67,15 @@ def test_admin_and_public_pages_keep_to_the_policy(browser, live_server, make_us
 
     for path in ("/articles/", f"/articles/{article.slug}/", "/accounts/login/"):
         visit(path)
+    # The JSON-LD data block is neither run nor refused, and a title cannot break out of it.
+    hostile = make_article("</script><script>alert(1)</script>", author=owner)
+    visit(f"/articles/{hostile.slug}/")
+    headline = browser.execute_script(
+        "return JSON.parse(document.querySelector('script[type=\"application/ld+json\"]')"
+        ".textContent).headline"
+    )
+    assert headline == hostile.title
+    assert browser.execute_script("return document.scripts.length") == 1
     visit("/admin/login/")
     browser.find_element(By.NAME, "username").send_keys("owner")
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
@@ -80,6 +89,9 @@ def test_admin_and_public_pages_keep_to_the_policy(browser, live_server, make_us
         f"/admin/content/article/{article.pk}/change/",
         f"/admin/content/article/{draft.pk}/change/",
         f"/admin/content/article/{article.pk}/history/",
+        f"/admin/content/article/{article.pk}/revisions/",
+        f"/admin/content/article/{article.pk}/revisions/2/",
+        f"/admin/content/article/{article.pk}/revisions/1/restore/",
         f"/admin/content/article/{article.pk}/delete/",
         "/admin/users/user/",
         f"/admin/users/user/{owner.pk}/change/",

@@ -27,7 +27,7 @@ from apps.media.renditions import (
     image_srcset,
     rendition_pick,
 )
-from filamenta.caching import canonical_host
+from filamenta.site_url import canonical_origin
 
 register = template.Library()
 
@@ -87,32 +87,30 @@ def absolute_media_url(url: str, request: HttpRequest | None) -> str | None:
     """``url`` made absolute for a page the cache keeps whole; None when that is not safe.
 
     An absolute MEDIA_URL (an object store's base URL) is already absolute.
-    Otherwise the origin is the scheme and the ALLOWED_HOSTS entry the request
-    matched (``canonical_host``), the same copy every reader of that page gets:
-    never the client's own Host, port or spelling, which would land in the
-    shared copy. An entry that is a pattern (``.example.com``, ``*``) names no
-    single host, so there is no absolute URL to give.
+    Otherwise the origin is the site's canonical one (``filamenta.site_url``:
+    CANONICAL_ORIGIN, else the scheme and the ALLOWED_HOSTS entry the request
+    matched), the same copy every reader of that page gets: never the
+    client's own Host, port or spelling, which would land in the shared copy.
+    An entry that is a pattern (``.example.com``, ``*``) names no single
+    host, so without CANONICAL_ORIGIN there is no absolute URL to give.
     """
     if urlsplit(url).scheme in ("http", "https"):
         return url
-    if request is None:
-        return None
-    host = canonical_host(request)
-    if host.startswith(".") or "*" in host:
-        return None
-    return f"{request.scheme}://{host}{url}"
+    origin = canonical_origin(request)
+    return f"{origin}{url}" if origin else None
 
 
-@register.simple_tag(takes_context=True)
-def open_graph_image(context: template.Context, item: MediaItem | None) -> SafeString:
-    """``og:image`` (with type, width, height and alt) for a page's head, absolute.
+def open_graph_picture(
+    item: MediaItem | None, request: HttpRequest | None
+) -> tuple[str, int | None, int | None, str] | None:
+    """(absolute URL, width, height, content type) of ``item`` for link previews; None if none.
 
     The original's format (not WebP, which some link previews still refuse),
     at the narrowest rendition 1200 px wide or more (the size previews ask
-    for), else the original.
+    for), else the original. Open Graph and the JSON-LD ``image`` share it.
     """
     if item is None or not item.is_image or not item.file:
-        return SafeString("")
+        return None
     picked = rendition_pick(item=item, width=OPEN_GRAPH_WIDTH)
     if picked is not None and picked.width >= OPEN_GRAPH_WIDTH:
         url, width, height, content_type = (
@@ -128,9 +126,17 @@ def open_graph_image(context: template.Context, item: MediaItem | None) -> SafeS
             item.height,
             item.content_type,
         )
-    absolute = absolute_media_url(url, context.get("request"))
-    if absolute is None:
+    absolute = absolute_media_url(url, request)
+    return None if absolute is None else (absolute, width, height, content_type)
+
+
+@register.simple_tag(takes_context=True)
+def open_graph_image(context: template.Context, item: MediaItem | None) -> SafeString:
+    """``og:image`` (with type, width, height and alt) for a page's head, absolute."""
+    picture = open_graph_picture(item, context.get("request"))
+    if picture is None:
         return SafeString("")
+    absolute, width, height, content_type = picture
     return format_html(
         '<meta property="og:image" content="{}">\n'
         '  <meta property="og:image:type" content="{}">\n'
