@@ -173,11 +173,11 @@ def run_moves(
     for articles in sizes:
         for source, target in pairs:
             print(f"moving {articles:,} articles, {source} -> {target}", flush=True)
-            runs.append(
-                measure_move(
-                    articles=articles, source=source, target=target, workdir=workdir, env=env
-                )
+            run = measure_move(
+                articles=articles, source=source, target=target, workdir=workdir, env=env
             )
+            print(json.dumps(run), flush=True)  # each figure survives a later failure
+            runs.append(run)
     return {"runs": runs}
 
 

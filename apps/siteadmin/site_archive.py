@@ -58,7 +58,7 @@ import django
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
-from django.core.exceptions import SuspiciousFileOperation
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import File
 from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
@@ -758,10 +758,16 @@ def site_import(
                         f"The archive's rows do not hold together ({exc}). Nothing was loaded; "
                         "export the site again."
                     ) from exc
-        except BaseException:
+        except BaseException as exc:
             for storage, name in copied:
                 with contextlib.suppress(Exception):
                     storage.delete(name)
+            if isinstance(exc, (DatabaseError, OSError, ValidationError)):
+                raise ArchiveError(
+                    f"The import stopped: {_reason(exc)}. Nothing was loaded and the media files "
+                    "copied so far were removed: the site is as it was. Fix that, then import "
+                    "again."
+                ) from exc
             raise
     _after_import(session_keys)
     return ImportReport(
@@ -771,6 +777,14 @@ def site_import(
         media_copied=len(copied),
         media_present=media_present,
     )
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk holding the media files is full"
+    if isinstance(exc, ValidationError):
+        return "; ".join(m.rstrip(".") for m in exc.messages)
+    return f"{exc.__class__.__name__}: {exc}"
 
 
 def _media_storages() -> dict[str, Any]:
@@ -824,10 +838,13 @@ def _copy_media(
         if storage.exists(media.name):
             present += 1  # the same bytes: checked by _check_media_targets
         else:
+            # Listed before the write: a write that fails half-way (a full disk) leaves
+            # a partial file, which the clean-up must remove too.
+            copied.append((storage, media.name))
             with zf.open(media.member) as source:
                 stored = storage.save(media.name, File(source, name=media.name))
-            copied.append((storage, stored))
             if stored != media.name:
+                copied.append((storage, stored))
                 raise ArchiveError(
                     f"The media storage saved {media.name} as {stored}. Nothing was loaded; "
                     "import into an empty media storage."

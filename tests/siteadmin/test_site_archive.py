@@ -415,3 +415,13 @@ def test_replace_with_yes_prints_counts_beside_the_manifests(archive, settings, 
     assert "content.article" in text
     assert "<- differs" not in text
     assert "Imported" in text
+
+
+def test_a_full_media_disk_during_import_leaves_the_site_as_it_was(archive, settings, small_disk):
+    settings.MEDIA_ROOT = str(small_disk)
+    before = row_counts()
+
+    with pytest.raises(ArchiveError, match=r"No space left on device.*the site is as it was"):
+        site_import(path=archive, replace=True)
+    assert row_counts() == before
+    assert [p for p in small_disk.rglob("*") if p.is_file()] == []

@@ -138,3 +138,49 @@ def test_an_import_into_a_site_with_content_changes_nothing(source_archive, targ
     assert "--replace" in again.stderr
     after = run_python("-m", "tests.siteadmin.archive_probe", env=target, timeout=120)
     assert json.loads(after.stdout.splitlines()[-1]) == json.loads(before.stdout.splitlines()[-1])
+
+
+def _site(clean_env: dict, folder: Path, **variables: str) -> dict:
+    env = {
+        **clean_env,
+        "DJANGO_SETTINGS_MODULE": "settings.development",
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "CACHE_BACKEND": "memory",
+        "MEDIA_ROOT": str(folder / "media"),
+        **variables,
+    }
+    folder.mkdir()
+    migrated = run_manage("migrate", "--no-input", env=env, timeout=300)
+    assert migrated.returncode == 0, migrated.stderr
+    return env
+
+
+def _facts(env: dict) -> dict:
+    probe = run_python("-m", "tests.siteadmin.archive_probe", env=env, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    return json.loads(probe.stdout.splitlines()[-1])
+
+
+def test_media_move_into_a_bucket_and_out_of_it(source_archive, clean_env, tmp_path, seaweed):
+    """Filesystem -> S3 (SeaweedFS) -> filesystem: every file keeps its bytes both ways."""
+    archive, source = source_archive
+    bucket = _site(
+        clean_env,
+        tmp_path / "fleet",
+        MEDIA_STORAGE_URL=seaweed.url("media", f"move{uuid.uuid4().hex[:6]}"),
+    )
+    into = run_manage("site_import", str(archive), env=bucket, timeout=300)
+    assert into.returncode == 0, into.stderr
+    assert _facts(bucket)["media"] == source["media"]
+
+    again = tmp_path / "from-bucket.zip"
+    out = run_manage("site_export", str(again), env=bucket, timeout=300)
+    assert out.returncode == 0, out.stderr
+    disk = _site(clean_env, tmp_path / "back")
+    back = run_manage("site_import", str(again), env=disk, timeout=300)
+    assert back.returncode == 0, back.stderr
+
+    moved = _facts(disk)
+    assert moved["media"] == source["media"]
+    assert moved["renditions"] == source["renditions"]
+    assert moved["counts"] == source["counts"]
