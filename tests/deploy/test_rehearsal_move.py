@@ -75,7 +75,7 @@ def test_a_difference_is_shown_where_it_is():
     want = "<html>\n" + "x" * 500 + "<time>06:00:01.960313</time>\n</html>"
     have = "<html>\n" + "x" * 500 + "<time>06:00:01.960000</time>\n</html>"
     shown = line_differences(want, have)
-    assert shown.startswith("line 2: ")
+    assert shown.startswith("source, line 2: ")
     assert "960313" in shown
     assert "960000" in shown
     assert len(shown) < 500
