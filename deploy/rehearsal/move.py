@@ -77,6 +77,7 @@ from .web import Browser, Response
 BUDGET = 300
 
 HOST = "filamenta.test"
+TOTP_STEP = 30  # seconds: django-otp's TOTPDevice default, as create_admin's device has
 # Every stack is behind TLS that ends in front of it (cPanel's Apache, nginx, a balancer).
 FORWARDED = {"X-Forwarded-Proto": "https"}
 GUNICORN_CONF = PROJECT_ROOT / "deploy" / "vps" / "gunicorn.conf.py"
@@ -90,6 +91,8 @@ KNOWN_USER = "moving-reader"
 SITE_NAME = "Filamenta, moved"
 PUBLIC_PAGES = ("/", "/articles/", "/articles/?page=2", f"/articles/{EDITED_SLUG}/", "/feed/",
                 "/sitemap.xml", "/robots.txt")  # fmt: skip
+# The section's and the tag's pages, where the site has them (apps/content/urls.py).
+TAXONOMY_PAGES = ("/sections/moving/", "/tags/moving/")
 HISTORY_SHOWN = 500  # the latest history entries compared field by field: all of them here
 
 # A private nginx serving one stack's media folder at /media/, as the web server in front does.
@@ -320,8 +323,8 @@ def rehearse(r: Rehearsal) -> None:
     for running in [Background(lambda s=s: rows_and_refusals(s)) for s in (vps, fleet)]:
         running.result(timeout=240)
 
-    phase(r, "the targets: pages, media, sign-in")
     for stack in (vps, fleet):
+        phase(r, f"{stack.name}: pages, media, sign-in")
         r.require(
             f"{stack.name}: gunicorn ({stack.values['DEPLOYMENT_TARGET']}) listens on {stack.port}",
             wait_for_port(stack.port, timeout=60, process=stack.process),
@@ -329,7 +332,8 @@ def rehearse(r: Rehearsal) -> None:
         )
         same_pages(r, stack, source, recorded_pages)
         same_media(r, stack, served, imported[stack.name]["urls"], recorded_pages)
-        signs_in(r, stack, admin, edits.password)
+        signs_in(r, stack, admin, edits)
+    phase(r, "done; stopping what was started")
 
 
 def fleet_store_and_migrate(r: Rehearsal, fleet: Stack) -> None:
@@ -482,12 +486,14 @@ def admin_pk(browser: Browser, model: str, search: str) -> str:
 class Edits:
     password: str  # the known user's
     media_pk: int | None  # the uploaded image's
+    totp_step: int  # the time step of the administrator's code at the source
 
 
 def fill_through_the_admin(r: Rehearsal, source: Stack, admin: Admin) -> Edits:
     """Edits a site owner makes over HTTP."""
     staff = source.browser()
     signed_in = admin_login(staff, admin)
+    totp_step = int(time.time() // TOTP_STEP)
     r.require(
         "the administrator signs in at the source (password and authenticator)",
         signed_in.status == 302 and is_admin_page(staff.get("/admin/")),
@@ -543,7 +549,7 @@ def fill_through_the_admin(r: Rehearsal, source: Stack, admin: Admin) -> Edits:
         f"pk {article!r}, section {section!r}: {first.status} {form_errors(first)} "
         f"{second.status} {form_errors(second)}",
     )
-    return Edits(password=password, media_pk=media_pk)
+    return Edits(password=password, media_pk=media_pk, totp_step=totp_step)
 
 
 def form_errors(response: Response) -> str:
@@ -714,8 +720,12 @@ def record_pages(r: Rehearsal, stack: Stack) -> dict[str, str]:
     """The public pages' HTML as an anonymous visitor gets it."""
     visitor = stack.browser()
     pages = {path: visitor.get(path) for path in PUBLIC_PAGES}
+    # Compared too once the site has them; a 404 here means not yet, anything else is an answer.
+    for path in TAXONOMY_PAGES:
+        if (page := visitor.get(path)).status != 404:
+            pages[path] = page
     r.check(
-        f"{stack.name}: the public pages answer ({', '.join(PUBLIC_PAGES)})",
+        f"{stack.name}: the public pages answer ({', '.join(pages)})",
         all(page.status == 200 for page in pages.values()),
         f"{ {path: page.status for path, page in pages.items()} }",
     )
@@ -838,8 +848,9 @@ def same_media(
     )
 
 
-def signs_in(r: Rehearsal, stack: Stack, admin: Admin, password: str) -> None:
+def signs_in(r: Rehearsal, stack: Stack, admin: Admin, edits: Edits) -> None:
     """The known user through the sign-in form; the administrator with the authenticator too."""
+    password = edits.password
     reader = stack.browser()
     answer = reader.submit("/accounts/login/", {"username": KNOWN_USER, "password": password})
     profile = reader.get("/accounts/profile/")
@@ -848,6 +859,9 @@ def signs_in(r: Rehearsal, stack: Stack, admin: Admin, password: str) -> None:
         answer.status == 302 and profile.status == 200 and KNOWN_USER in profile.text,
         f"{answer.status} {answer.header('Location')} -> profile {profile.status}",
     )
+    # The authenticator's device came along with the step of its last code, and refuses
+    # that step again (replay protection): sign in with a later one.
+    time.sleep(max(0.0, (edits.totp_step + 1) * TOTP_STEP - time.time()))
     staff = stack.browser()
     admin_login(staff, admin)
     r.check(
