@@ -175,6 +175,7 @@ class Stack:
 
     name: str
     values: dict[str, str]
+    tier: str  # the cache tier /healthz must report
     media_root: Path | None = None  # None: media in the bucket
     store: SeaweedS3 | None = None
     port: int = 0  # gunicorn
@@ -219,7 +220,8 @@ def rehearse(r: Rehearsal) -> None:
     static_root = r.workdir / "staticfiles"
     source = Stack(
         "cpanel",
-        common_values(r, "cpanel", static_root)
+        tier="file",
+        values=common_values(r, "cpanel", static_root)
         | {
             "DATABASE_URL": mariadb_database(r, "filamenta_rehearse_move_cpanel"),
             # cPanel's Apache redirects to HTTPS itself.
@@ -230,7 +232,8 @@ def rehearse(r: Rehearsal) -> None:
     )
     vps = Stack(
         "vps",
-        common_values(r, "vps", static_root)
+        tier="redis",
+        values=common_values(r, "vps", static_root)
         | {
             "DATABASE_URL": postgresql_database(r, "filamenta_rehearse_move_vps"),
             "REDIS_URL": redis.url,  # database 0
@@ -240,7 +243,8 @@ def rehearse(r: Rehearsal) -> None:
     )
     fleet = Stack(
         "fleet",
-        common_values(r, "production", static_root)
+        tier="redis",
+        values=common_values(r, "production", static_root)
         | {
             "DATABASE_URL": postgresql_database(r, "filamenta_rehearse_move_fleet"),
             "REDIS_URL": redis.url.removesuffix("/0") + "/1",
@@ -325,11 +329,7 @@ def rehearse(r: Rehearsal) -> None:
 
     for stack in (vps, fleet):
         phase(r, f"{stack.name}: pages, media, sign-in")
-        r.require(
-            f"{stack.name}: gunicorn ({stack.values['DEPLOYMENT_TARGET']}) listens on {stack.port}",
-            wait_for_port(stack.port, timeout=60, process=stack.process),
-            r.log_tail(f"{stack.name}-gunicorn"),
-        )
+        site_answers(r, stack)
         same_pages(r, stack, source, recorded_pages)
         same_media(r, stack, served, imported[stack.name]["urls"], recorded_pages)
         signs_in(r, stack, admin, edits)
@@ -440,11 +440,23 @@ def start_site(r: Rehearsal, stack: Stack, *, wait: bool = True) -> None:
         env={**stack.env, "GUNICORN_BIND": f"{LOOPBACK}:{stack.port}", "GUNICORN_WORKERS": "1"},
     )
     if wait:
-        r.require(
-            f"{stack.name}: gunicorn ({stack.values['DEPLOYMENT_TARGET']}) listens on {stack.port}",
-            wait_for_port(stack.port, timeout=60, process=stack.process),
-            r.log_tail(f"{stack.name}-gunicorn"),
-        )
+        site_answers(r, stack)
+
+
+def site_answers(r: Rehearsal, stack: Stack) -> None:
+    """gunicorn listens, and /healthz says the stack is what it claims (its cache tier)."""
+    r.require(
+        f"{stack.name}: gunicorn ({stack.values['DEPLOYMENT_TARGET']}) listens on {stack.port}",
+        wait_for_port(stack.port, timeout=60, process=stack.process),
+        r.log_tail(f"{stack.name}-gunicorn"),
+    )
+    health = stack.browser().get("/healthz")
+    tier = json.loads(health.text or "{}").get("tier") if health.status == 200 else None
+    r.check(
+        f"{stack.name}: /healthz answers on the {stack.tier} cache tier",
+        tier == stack.tier,
+        f"{health.status} {health.text[:300]}",
+    )
 
 
 def media_server(r: Rehearsal, stack: Stack, *, user: str) -> None:

@@ -8,11 +8,11 @@ from devtools.local_servers import SeaweedS3
 
 
 def disk() -> Stack:
-    return Stack("vps", {}, media_root=Path("/nowhere/media"))
+    return Stack("vps", {}, "redis", media_root=Path("/nowhere/media"))
 
 
 def bucket(tmp_path: Path) -> Stack:
-    return Stack("fleet", {}, store=SeaweedS3(tmp_path))  # made, never started
+    return Stack("fleet", {}, "redis", store=SeaweedS3(tmp_path))  # made, never started
 
 
 def signed(store: SeaweedS3, name: str, amp: str = "&amp;") -> str:
