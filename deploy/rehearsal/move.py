@@ -318,7 +318,7 @@ def rehearse(r: Rehearsal) -> None:
 
     def rows_and_refusals(stack: Stack) -> None:
         imported[stack.name] = snapshot(r, stack, params)
-        same_site(r, stack, at_source, imported[stack.name], counts)
+        same_site(r, stack, source, at_source, imported[stack.name], counts)
         after = refused_again(r, stack, archive, params, imported[stack.name])
         if stack is vps:
             damaged_refused(r, stack, archive, params, after)
@@ -602,7 +602,9 @@ def differences(have: dict, want: dict, want_is: str = "in the manifest") -> str
     )
 
 
-def same_site(r: Rehearsal, stack: Stack, source: dict, target: dict, counts: dict) -> None:
+def same_site(
+    r: Rehearsal, stack: Stack, origin: Stack, source: dict, target: dict, counts: dict
+) -> None:
     """Rows, history, revisions and the password as the source had them."""
     name = stack.name
     r.check(
@@ -618,16 +620,24 @@ def same_site(r: Rehearsal, stack: Stack, source: dict, target: dict, counts: di
         and target["history"] == source["history"],
         first_difference(source["history"], target["history"]),
     )
+    want = [*revisions_seen(source, origin), source["article"]]
+    have = [*revisions_seen(target, stack), target["article"]]
     r.check(
-        f"{name}: the edited article and its {len(source['revisions'])} revisions are the source's",
-        target["revisions"] == source["revisions"] and target["article"] == source["article"],
-        first_difference(source["revisions"] + [source["article"]],
-                         target["revisions"] + [target["article"]]),
-    )  # fmt: skip
+        f"{name}: the edited article and its {len(source['revisions'])} revisions are the "
+        "source's (but for media URLs in bodies, as each storage writes them)",
+        want == have,
+        first_difference(want, have),
+    )
     r.check(
         f"{name}: {KNOWN_USER}'s password hash is carried as it was",
         target["password"] == source["password"],
     )
+
+
+def revisions_seen(snapshot: dict, stack: Stack) -> list[list]:
+    """The snapshot's revisions, their bodies (field 3) under :func:`normalised`: an import
+    may rewrite the media URLs in bodies for the new storage, and nothing else."""
+    return [[*rev[:3], normalised(rev[3], stack), *rev[4:]] for rev in snapshot["revisions"]]
 
 
 def first_difference(want: list, have: list) -> str:
