@@ -416,6 +416,28 @@ def archive_chunks(
         yield from sink.drain()
 
 
+def open_stored(storage: Any, name: str) -> Any:
+    """The stored bytes of ``name`` as a stream, read in chunks whatever the store.
+
+    From a bucket, the object's own body: django-storages' S3File would first
+    copy the whole object into memory (AWS_S3_MAX_MEMORY_SIZE is 0, "never
+    spill to disk", by default).
+    """
+    bucket = getattr(storage, "bucket", None)
+    if bucket is None or not hasattr(storage, "_normalize_name"):
+        return storage.open(name, "rb")
+    from botocore.exceptions import ClientError
+    from storages.utils import clean_name
+
+    key = storage._normalize_name(clean_name(name))
+    try:
+        return bucket.Object(key).get()["Body"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise FileNotFoundError(name) from exc
+        raise
+
+
 def _media_names(chosen: Iterable[type[models.Model]], using: str) -> Iterator[tuple[Any, str]]:
     for model in chosen:
         for f in _file_fields(model):
@@ -448,7 +470,7 @@ def _media_members(
             continue
         seen.add(name)
         try:
-            source = storage.open(name, "rb")
+            source = open_stored(storage, name)
         except (FileNotFoundError, SuspiciousFileOperation):
             missing.append(name)
             continue
@@ -592,6 +614,13 @@ def safe_media_name(name: str) -> bool:
 
 def _check_members(zf: zipfile.ZipFile, manifest: Manifest, path: Path) -> None:
     expected = {MANIFEST} | {p.member for p in manifest.parts} | {m.member for m in manifest.media}
+    names = zf.namelist()
+    if len(names) != len(set(names)):
+        twice = next(name for name in names if names.count(name) > 1)
+        raise ArchiveError(
+            f"{path} holds {twice!r} twice, so what would be loaded is not what was checked. "
+            "Nothing was loaded; export the site again."
+        )
     for name in zf.namelist():
         if not safe_media_name(name):
             raise ArchiveError(
@@ -818,7 +847,7 @@ def _check_media_targets(
 
 def _stored_sha256(storage: Any, name: str) -> str:
     digest = hashlib.sha256()
-    with storage.open(name, "rb") as handle:
+    with open_stored(storage, name) as handle:
         while chunk := handle.read(CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()

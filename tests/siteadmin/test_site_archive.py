@@ -425,3 +425,18 @@ def test_a_full_media_disk_during_import_leaves_the_site_as_it_was(archive, sett
         site_import(path=archive, replace=True)
     assert row_counts() == before
     assert [p for p in small_disk.rglob("*") if p.is_file()] == []
+
+
+def test_a_member_given_twice_is_refused(archive, tmp_path):
+    """A zip may hold one name twice: the checksum would read one copy, the loader the other."""
+    member = part_member(archive, "content.article")
+    twice = tmp_path / "twice.zip"
+    rewrite_archive(archive, twice)
+    with (
+        pytest.warns(UserWarning, match="Duplicate name"),
+        zipfile.ZipFile(twice, "a") as zf,
+    ):
+        zf.writestr(member, b"{}")
+
+    with pytest.raises(ArchiveError, match="twice"):
+        site_import(path=twice, replace=True)
