@@ -26,7 +26,7 @@ from apps.media.body_urls import media_name_of, media_urls_current
 from apps.media.models import MediaItem
 from apps.media.services import media_upload
 from filamenta.media_storage import S3_BACKEND, s3_from_url
-from tests.media.conftest import MINIMAL_PDF, image_bytes, media_root, upload  # noqa: F401
+from tests.media.conftest import MINIMAL_PDF, image_bytes, upload
 
 pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
@@ -45,7 +45,9 @@ def picture(editor, title: str = "Boxes", size: tuple[int, int] = (64, 48)) -> M
 def figure(item: MediaItem) -> str:
     """What the editor inserts from the chooser: the URLs as the storage gave them then."""
     renditions = [r.file.url for r in item.renditions.order_by("width", "format")]
-    srcset = ", ".join(f"{url} {w}w" for url, w in zip(renditions, range(100, 10000, 100)))
+    srcset = ", ".join(
+        f"{url} {w}w" for url, w in zip(renditions, range(100, 10000, 100), strict=False)
+    )
     attributes = f' srcset="{srcset}"' if srcset else ""
     return f'<figure><img src="{item.file.url}"{attributes} alt="{item.alt_text}"></figure>'
 
@@ -92,7 +94,8 @@ def test_a_body_written_on_disk_shows_the_bucket_s_signed_url_after_a_move(
         copy_to_bucket([item], media_root)
         page = client.get(article.get_absolute_url()).content.decode()
 
-        assert "/media/images/" not in page and "/media/renditions/" not in page
+        assert "/media/images/" not in page
+        assert "/media/renditions/" not in page
         urls = [unescape(url) for url in S3_URL.findall(page)]
         srcset = re.search(r'<div class="body">.*?srcset="([^"]+)"', page, re.S).group(1)
         urls += [unescape(candidate.split()[0]) for candidate in srcset.split(", ")]
