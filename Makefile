@@ -23,6 +23,7 @@ help:
 	@echo "make format  apply ruff's formatting and safe fixes"
 	@echo "make bench   load tests and cache benchmarks, report in bench/results (QUICK=1: minutes)"
 	@echo "make rehearse-cpanel|vps|docker|cluster  one deployment on its real server (make rehearse: all)"
+	@echo "make rehearse-move  a cPanel site carried to the VPS and fleet stacks by site_export/site_import"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is required: apt-get install python3 python3-venv"; exit 1; }
@@ -137,8 +138,9 @@ bench-backends: $(VENV)/.installed-test
 # nginx + gunicorn, the Docker entrypoint, two gunicorn servers), prints PASS/FAIL
 # per check and stops everything it started. Part of `make test`; about a
 # minute and a half for the four. Missing Debian packages are installed as root.
-.PHONY: rehearse rehearse-cpanel rehearse-vps rehearse-docker rehearse-cluster
-rehearse: rehearse-cpanel rehearse-vps rehearse-docker rehearse-cluster
+# rehearse-move carries a filled cPanel site to the VPS and fleet stacks (about a minute more).
+.PHONY: rehearse rehearse-cpanel rehearse-vps rehearse-docker rehearse-cluster rehearse-move
+rehearse: rehearse-cpanel rehearse-vps rehearse-docker rehearse-cluster rehearse-move
 
-rehearse-cpanel rehearse-vps rehearse-docker rehearse-cluster: $(VENV)/.installed-test
+rehearse-cpanel rehearse-vps rehearse-docker rehearse-cluster rehearse-move: $(VENV)/.installed-test
 	$(PY) -m deploy.rehearsal $(@:rehearse-%=%)

@@ -125,6 +125,47 @@ def media_section(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def moving_section(results: dict[str, Any]) -> list[str]:
+    runs = results.get("moving", {}).get("runs")
+    if not runs:
+        return []
+    rows = [
+        [
+            f"{r['articles']:,}",
+            f"{r['source']} → {r['target']}",
+            f"{r['export_seconds']:,.1f} s",
+            f"{r['export_peak_mb']:,.0f} MB",
+            f"{r['import_seconds']:,.1f} s",
+            f"{r['import_peak_mb']:,.0f} MB",
+            f"{r['archive_bytes'] / 1_000_000:,.1f} MB",
+            "yes" if r["counts_match"] else "**NO**",
+        ]
+        for r in runs
+    ]
+    return [
+        "## Moving house",
+        "",
+        *_table(
+            [
+                "articles",
+                "databases",
+                "export",
+                "export peak",
+                "import",
+                "import peak",
+                "archive",
+                "counts match",
+            ],
+            rows,
+        ),
+        "",
+        "`manage.py site_export` on a `seed_demo` site, then `manage.py site_import` into a "
+        "fresh migrated database, each a child process; peak is its resident-memory high-water "
+        "mark from the kernel (`bench/moving.py`).",
+        "",
+    ]
+
+
 def locust_section(results: dict[str, Any]) -> list[str]:
     locust = results.get("locust", {})
     if not locust:
@@ -357,6 +398,7 @@ def render(results: dict[str, Any], *, charts: list[Path]) -> str:
     for section in (
         http_section,
         media_section,
+        moving_section,
         locust_section,
         outage_section,
         memory_section,

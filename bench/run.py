@@ -29,6 +29,7 @@ from typing import Any
 
 from bench import charts, report
 from bench.memory import worker_rss_mb
+from bench.moving import run_moves
 from bench.outage import run_outage
 from bench.pages import article_paths_from_sitemap
 from bench.scenarios import run_locust
@@ -65,6 +66,9 @@ class Profile:
     exact_increments: int
     # Uploads of a 4000 x 3000 JPEG for the media figure's median.
     media_uploads: int = 5
+    # Moving house (bench/moving.py): sizes in articles, and (source, target) vendors.
+    move_articles: tuple[int, ...] = (10_000, 100_000)
+    move_pairs: tuple[tuple[str, str], ...] = (("sqlite", "postgresql"), ("mariadb", "postgresql"))
     # Locust stops once each scenario has run, locust_seconds being its time-out:
     # the test suite needs every scenario to run however slow the machine is,
     # where the report's profiles need a fixed length of load.
@@ -89,7 +93,7 @@ PROFILES = {
     "quick": _profile(
         "quick", articles=1000, users=10, warmup_seconds=1, wrk_seconds=3, locust_users=10,
         locust_seconds=10, outage_phase_seconds=4, cache_sizes=(1_000, 10_000), cache_ops=500,
-        exact_processes=8, exact_increments=500, media_uploads=3,
+        exact_processes=8, exact_increments=500, media_uploads=3, move_articles=(10_000,),
     ),
     # For the test suite: every code path, on a tiny data set, with no figure worth reading.
     # 3 Locust users: one per scenario (the editor and the brute-forcer are one each).
@@ -97,7 +101,8 @@ PROFILES = {
         "tiny", articles=12, users=2, warmup_seconds=1, wrk_seconds=1, locust_users=3,
         locust_seconds=120, locust_until_each_ran=True, outage_phase_seconds=1.5,
         outage_min_requests=4, cache_sizes=(100, 300), cache_ops=50, exact_processes=2,
-        exact_increments=50, media_uploads=1,
+        exact_increments=50, media_uploads=1, move_articles=(12,),
+        move_pairs=(("sqlite", "sqlite"),),
     ),
 }  # fmt: skip
 
@@ -263,6 +268,15 @@ class Run:
             raise RuntimeError(completed.stderr[-3000:])
         self.results["media"] = json.loads(completed.stdout.splitlines()[-1])
 
+    def moving(self) -> None:
+        """site_export and site_import time and peak memory, per size and vendor pair."""
+        self.results["moving"] = run_moves(
+            sizes=list(self.profile.move_articles),
+            pairs=list(self.profile.move_pairs),
+            workdir=self.workdir,
+            env=dict(self.env, CACHE_BACKEND="memory"),
+        )
+
     def cache_ops(self) -> None:
         p = self.profile
         completed = subprocess.run(  # noqa: S603 - our own module, a fixed argument list
@@ -379,7 +393,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--profile", choices=PROFILES, default="full")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "results")
     parser.add_argument("--tiers", default=",".join(TIERS))
-    parser.add_argument("--sections", default="http,media,cache_ops,database")
+    parser.add_argument("--sections", default="http,media,moving,cache_ops,database")
     parser.add_argument("--http-database", help="default: PostgreSQL filamenta_bench, else SQLite")
     parser.add_argument("--explain-databases", default=",".join(DEFAULT_EXPLAIN_DATABASES))
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and logs")
@@ -428,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
             run.section("http", lambda: run.http(args.tiers.split(",")))
         if "media" in sections:
             run.section("media", run.media)
+        if "moving" in sections:
+            run.section("moving house", run.moving)
         if "cache_ops" in sections:
             run.section("cache operations", run.cache_ops)
         if "database" in sections:

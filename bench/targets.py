@@ -17,6 +17,10 @@ OUTAGE_P99_FACTOR = 3.0
 WORKER_RSS_MB = 80.0
 # A featured image (<picture>, og:image) may cost the cached article at most 10 %.
 FEATURED_VS_CACHED = 0.90
+# Moving house (bench/moving.py), judged at 100,000 articles.
+MOVE_AT_ARTICLES = 100_000
+MOVE_PEAK_MB = 150.0
+MOVE_IMPORT_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -140,4 +144,36 @@ def evaluate(results: dict[str, Any]) -> list[Verdict]:
             )
         else:
             verdicts.append(Verdict("each worker < 80 MB resident", tier, "—", None))
+    return verdicts + _moving_verdicts(results)
+
+
+def _moving_verdicts(results: dict[str, Any]) -> list[Verdict]:
+    runs = [
+        r for r in results.get("moving", {}).get("runs", []) if r["articles"] >= MOVE_AT_ARTICLES
+    ]
+    memory = "site_export / site_import peak memory < 150 MB"
+    speed = "site_import < 2 minutes"
+    if not runs:
+        scope = f"{MOVE_AT_ARTICLES:,} articles"
+        return [Verdict(memory, scope, "—", None), Verdict(speed, scope, "—", None)]
+    verdicts = []
+    for run in runs:
+        scope = f"{run['source']} → {run['target']}, {run['articles']:,} articles"
+        peak = max(run["export_peak_mb"], run["import_peak_mb"])
+        verdicts.append(
+            Verdict(
+                memory,
+                scope,
+                f"{run['export_peak_mb']:.0f} MB export, {run['import_peak_mb']:.0f} MB import",
+                peak < MOVE_PEAK_MB,
+            )
+        )
+        verdicts.append(
+            Verdict(
+                speed,
+                scope,
+                f"{run['import_seconds']:.0f} s",
+                run["import_seconds"] < MOVE_IMPORT_SECONDS and run["counts_match"],
+            )
+        )
     return verdicts

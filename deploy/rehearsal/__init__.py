@@ -1,4 +1,4 @@
 """Rehearsals: each deployment target run on its real server, on loopback.
 
-``python -m deploy.rehearsal cpanel|vps|docker|cluster`` (or ``make rehearse-<name>``).
+``python -m deploy.rehearsal cpanel|vps|docker|cluster|move`` (or ``make rehearse-<name>``).
 """

@@ -6,7 +6,7 @@ import sys
 
 from deploy.rehearsal.harness import Rehearsal
 
-REHEARSALS = ("cpanel", "vps", "docker", "cluster")
+REHEARSALS = ("cpanel", "vps", "docker", "cluster", "move")
 
 
 def run(name: str) -> int:

@@ -81,6 +81,21 @@ def results(**overrides: Any) -> dict[str, Any]:
             "threads": 4,
             "paths": ["/"],
         },
+        "moving": {
+            "runs": [
+                {
+                    "articles": 100_000,
+                    "source": "mariadb",
+                    "target": "postgresql",
+                    "export_seconds": 50.5,
+                    "export_peak_mb": 90.2,
+                    "import_seconds": 80.4,
+                    "import_peak_mb": 101.7,
+                    "archive_bytes": 84_000_000,
+                    "counts_match": True,
+                }
+            ]
+        },
         "media": {
             "upload": {"size": [4000, 3000], "upload_ms": [900.0, 950.0], "median_ms": 925.0},
             "page_weight": {
