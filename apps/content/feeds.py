@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import feedgenerator
 
+from apps.media.body_urls import media_urls_current
 from apps.media.renditions import rendition_pick
 from apps.siteadmin.selectors import site_settings_get
 
@@ -60,8 +61,8 @@ class LatestArticlesFeed(Feed):
         return item.title
 
     def item_description(self, item: Article) -> str:
-        # Already sanitised on save; feed readers render it as HTML.
-        return item.body
+        # Already sanitised on save; feed readers render it as HTML, media at today's URLs.
+        return media_urls_current(item.body)
 
     def item_pubdate(self, item: Article) -> datetime | None:
         return item.published_at

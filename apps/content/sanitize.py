@@ -16,10 +16,19 @@ an image loads from the visitor's browser, so one from another host tells
 that host who reads what, and can change under us. It is kept only when every
 URL it would load is our own media (``media_prefixes``), unless the site's
 ``allow_external_images`` setting says otherwise; ``data:`` never passes.
+
+A URL naming one of our stored files in any form a storage of ours wrote
+(``/media/…`` from a disk site, a bucket's URL, signed or not, even on a host
+that is not ours) is first rewritten to the current storage's URL of that
+file, unsigned (``apps.media.body_urls``): it then loads from our storage,
+never from the host it named, and is our own media whatever storage wrote it.
+Only names that a MediaItem or Rendition really has are rewritten; a made-up
+``/images/<key>/x.png`` on another host stays foreign.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
@@ -27,6 +36,13 @@ from urllib.parse import unquote, urlsplit
 import nh3
 from django.conf import settings
 from django.core.files.storage import default_storage
+
+from apps.media.body_urls import (
+    media_attribute_rewrite,
+    media_name_of,
+    media_names_stored,
+    media_url_canonical,
+)
 
 ALLOWED_TAGS = frozenset(
     {
@@ -78,7 +94,9 @@ def sanitize_html(html: str, *, allow_external_images: bool = False) -> str:
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(ALLOWED_URL_SCHEMES),
         attribute_filter=_attribute_filter(
-            media=prefixes, allow_external_images=allow_external_images
+            media=prefixes,
+            allow_external_images=allow_external_images,
+            stored=functools.cache(lambda: media_names_stored(html)),
         ),
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
@@ -174,8 +192,18 @@ def srcset_urls(value: str) -> list[str] | None:
 
 
 def _attribute_filter(
-    *, media: tuple[str, ...], allow_external_images: bool
+    *,
+    media: tuple[str, ...],
+    allow_external_images: bool,
+    stored: Callable[[], frozenset[str]] = frozenset,
 ) -> Callable[[str, str, str], str | None]:
+    def canonical(url: str) -> str:
+        # Asked of the database (once per body) only for a URL that names a file of
+        # ours in another form than today's: most bodies cost no query here.
+        if media_name_of(url) is None or (is_own_media(url, media=media) and "?" not in url):
+            return url
+        return media_url_canonical(url, stored=stored())
+
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute in ("width", "height"):
             return value if IMAGE_DIMENSION.fullmatch(value.strip()) else None
@@ -183,6 +211,7 @@ def _attribute_filter(
             return value if value.strip().lower() in IMAGE_LOADING else None
         if attribute not in URL_ATTRIBUTES:
             return value
+        value = media_attribute_rewrite(value, attribute=attribute, resolve=canonical)
         urls = srcset_urls(value) if attribute == "srcset" else [value]
         if not urls or not all(_is_safe_url(url) for url in urls):
             return None

@@ -35,6 +35,14 @@ class RichTextEditor(forms.Textarea):
         css = {"all": ("vendor/trix/trix.css", "content/editor.css")}
         js = ("vendor/trix/trix.js", "content/editor.js")
 
+    def format_value(self, value: Any) -> str | None:
+        # Trix loads the images it shows: at the storage's URL of today, not the
+        # one stored (another storage's before a move, or a signature since expired).
+        from apps.media.body_urls import media_urls_current
+
+        formatted = super().format_value(value)
+        return media_urls_current(formatted) if formatted else formatted
+
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         context["widget"]["chooser_url"] = reverse(self.chooser_url_name)

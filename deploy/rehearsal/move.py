@@ -164,9 +164,10 @@ NONCE = re.compile(r'(nonce=")[^"]*(")')
 # The stored name of a media file in a URL: never a quote, space, query or markup.
 NAME = r"([^\s\"'<>?#&]+)"
 # A bucket's pre-signed query: only its signature parameters (SigV4 X-Amz-*, or
-# SigV2's AWSAccessKeyId/Signature/Expires), joined by & or, in HTML, &amp;.
+# SigV2's AWSAccessKeyId/Signature/Expires), joined by & or, in HTML, &amp;, or,
+# in the feed's HTML escaped once more inside the XML, &amp;amp;.
 SIGNED_PARAM = r"(?:X-Amz-[A-Za-z-]+|AWSAccessKeyId|Signature|Expires)=[^&\s\"'<>]*"
-SIGNED_QUERY = rf"(?:\?{SIGNED_PARAM}(?:(?:&amp;|&){SIGNED_PARAM})*)?"
+SIGNED_QUERY = rf"(?:\?{SIGNED_PARAM}(?:(?:&amp;amp;|&amp;|&){SIGNED_PARAM})*)?"
 
 
 @dataclass
@@ -635,9 +636,15 @@ def same_site(
 
 
 def revisions_seen(snapshot: dict, stack: Stack) -> list[list]:
-    """The snapshot's revisions, their bodies (field 3) under :func:`normalised`: an import
-    may rewrite the media URLs in bodies for the new storage, and nothing else."""
-    return [[*rev[:3], normalised(rev[3], stack), *rev[4:]] for rev in snapshot["revisions"]]
+    """The snapshot's revisions, their bodies (field 3) under :func:`normalised` for either
+    storage: a stored body may keep the source's media URLs (pages resolve each to the
+    storage's current URL, apps/media/body_urls.py) or have them rewritten for the new
+    storage, and nothing else may differ."""
+    disk = Stack("disk", {}, "")
+    return [
+        [*rev[:3], normalised(normalised(rev[3], stack), disk), *rev[4:]]
+        for rev in snapshot["revisions"]
+    ]
 
 
 def first_difference(want: list, have: list) -> str:
@@ -795,7 +802,9 @@ def sha256(body: bytes) -> str:
 
 def fetch_media(stack: Stack, url: str) -> Response:
     """A media URL as a visitor's browser fetches it from the page it is in."""
-    url = url.replace("&amp;", "&")
+    # Once for HTML, twice for the feed's HTML inside XML.
+    while "&amp;" in url:
+        url = url.replace("&amp;", "&")
     if url.startswith(("http://", "https://")) and not url.startswith(f"https://{HOST}/"):
         # The bucket: a signature covers the Host header, so send the one the URL names.
         return Browser(url, host=urlsplit(url).netloc).get(url)

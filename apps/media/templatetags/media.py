@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from apps.media.body_urls import media_urls_current
 from apps.media.models import MediaItem
 from apps.media.renditions import (
     ORIGINAL_FORMATS,
@@ -149,3 +150,10 @@ def open_graph_image(context: template.Context, item: MediaItem | None) -> SafeS
         height,
         item.alt_text,
     )
+
+
+@register.filter(name="media_urls_current")
+def media_urls_current_filter(html: str) -> str:
+    """``{{ article.body|media_urls_current|safe }}``: the body with its media at today's URLs
+    (apps/media/body_urls.py); the body itself was sanitised when it was saved."""
+    return media_urls_current(str(html or ""))
