@@ -381,3 +381,17 @@ def test_hostile_section_and_tag_names_are_inert(client, editor, publish, payloa
         html = client.get(url).content.decode()
         assert "<script>alert" not in html, url
         assert "<img src=x" not in html, url
+
+
+def test_each_page_of_a_section_or_tag_is_its_own_canonical_address(
+    client, section, publish, editor
+):
+    site_settings_update(by=editor, items_per_page=1)
+    for n in range(2):
+        publish(f"Item {n}", section=section, tags=["many"], hours_ago=n + 1)
+
+    for base in ("/sections/lamps/", "/tags/many/"):
+        first = client.get(base).content.decode()
+        second = client.get(base, {"page": "2", "utm_source": "x"}).content.decode()
+        assert f'<link rel="canonical" href="http://testserver{base}">' in first
+        assert f'<link rel="canonical" href="http://testserver{base}?page=2">' in second
