@@ -226,14 +226,16 @@ def _pg_statement(
     published = Article.objects.published().query
     where, where_params = published.get_compiler(connection=connection).compile(published.where)
     params: list[Any] = [" ".join(terms), *where_params]
-    window = ""
+    window, whole, whole_params = "", "TRUE", []
     if newest is not None:
-        window = (
-            ' AND "content_article"."published_at" >= COALESCE((SELECT "p"."published_at" '
-            'FROM "content_article" "p" WHERE "p"."status" = %s AND "p"."published_at" <= NOW() '
-            """ORDER BY "p"."published_at" DESC OFFSET %s LIMIT 1), '-infinity')"""
+        # NULL when there are fewer published items: the window is then all of them.
+        cutoff = (
+            '(SELECT "p"."published_at" FROM "content_article" "p" WHERE "p"."status" = %s '
+            'AND "p"."published_at" <= NOW() ORDER BY "p"."published_at" DESC OFFSET %s LIMIT 1)'
         )
-        params += [Article.Status.PUBLISHED, newest - 1]
+        whole, whole_params = f"{cutoff} IS NULL", [Article.Status.PUBLISHED, newest - 1]
+        window = f""" AND "content_article"."published_at" >= COALESCE({cutoff}, '-infinity')"""
+        params += whole_params
     order = ' ORDER BY "content_article"."published_at" DESC, "content_article"."id" DESC'
     # The published rule compiled by Django; every value is a bound parameter.
     source = (
@@ -241,34 +243,45 @@ def _pg_statement(
         f"{order if ordered else ''} LIMIT %s"
     )
     inner = f'SELECT "content_article"."id", "content_article"."published_at", {PG_VECTOR} AS "v" '
-    outer = f'SELECT "c"."id", ts_rank("c"."v", {PG_QUERY}) AS "rank", "c"."published_at" '
+    outer = (
+        f'SELECT "c"."id", ts_rank("c"."v", {PG_QUERY}) AS "rank", "c"."published_at", '
+        f'{whole} AS "whole" '
+    )
     sql = f'{outer}FROM ({inner}{source}) "c"'
-    return sql, [" ".join(terms), *params, RANKED_MAX + 1]
+    return sql, [" ".join(terms), *whole_params, *params, RANKED_MAX + 1]
 
 
 def _pg_candidates(terms: tuple[str, ...]) -> list[Any]:
-    """The newest ``RANKED_MAX + 1`` matches on PostgreSQL, in at most four queries.
+    """The newest ``RANKED_MAX + 1`` matches on PostgreSQL, in one query for a common word.
 
-    First any of them, unordered (the GIN bitmap, stopped early): fewer than
-    asked for means that is every match. Otherwise the newest, found in
-    growing windows of the newest published items (8 x and 64 x
-    ``RANKED_MAX``, then all): a common word stops at the first, and one rare
-    enough to need the last has few matches to read.
+    First among the newest 8 x ``RANKED_MAX`` published items: a word in one
+    item out of eight or more (a one-word query, mostly) stops there, and so
+    does a site with fewer published items than that window. Then
+    any of them, unordered (the GIN bitmap, stopped early): fewer than asked
+    for means that is every match. Then among the newest 64 x ``RANKED_MAX``,
+    then all: at most four queries, and a word rare enough to need the last
+    has few matches to read.
     """
     limit = RANKED_MAX + 1
-    windows: list[tuple[int | None, bool]] = [(None, False)]
-    windows += [(8 * RANKED_MAX, True), (64 * RANKED_MAX, True), (None, True)]
+    steps: list[tuple[int | None, bool]] = [
+        (8 * RANKED_MAX, True),
+        (None, False),
+        (64 * RANKED_MAX, True),
+        (None, True),
+    ]
     found: list[Any] = []
     with connection.cursor() as cursor:
-        for newest, ordered in windows:
+        for newest, ordered in steps:
             sql, params = _pg_statement(terms, newest=newest, ordered=ordered)
             cursor.execute(sql, params)
             found = cursor.fetchall()
-            if len(found) < limit and not ordered:
+            # Complete: as many as asked for (the newest), or every match (fewer, or a
+            # window that held every published item).
+            if len(found) == limit if ordered else len(found) < limit:
                 break
-            if len(found) == limit and ordered:
+            if found and found[0][3]:
                 break
-    return found
+    return [row[:3] for row in found]
 
 
 def _sqlite_statement(terms: tuple[str, ...], limit: int) -> tuple[str, list[Any]]:
