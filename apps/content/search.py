@@ -62,9 +62,9 @@ from .selectors import PUBLIC_DEPENDS_ON, article_next_change
 QUERY_MAX = 200
 # How many matches are ranked at most (see _candidates); past it the page says "200+".
 # 200, not 500: on MariaDB each candidate is a row read (InnoDB fetches the row of
-# every full-text match it hands over), and at 500 a one-word query's p95 was 125 ms
-# on the loaded bench machine (its 128 MB buffer pool), against about 30 ms at 200.
-# Twenty pages of ten: past them a reader adds a word.
+# every full-text match it hands over); at 100,000 articles, back to back on the
+# loaded bench machine (128 MB buffer pool), a one-word query's p95 was 52-58 ms at
+# 500 and 38-39 ms at 200. Twenty pages of ten: past them a reader adds a word.
 RANKED_MAX = 200
 TERMS_MAX = 8
 SEARCH_TIMEOUT = 60
