@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
 from django.utils import timezone
 
 from apps.content import search
@@ -129,3 +130,21 @@ def test_matches_older_than_every_window_are_found_in_a_bounded_number_of_querie
         html = found(client, "zebu")
 
     assert "3+ results" in html
+
+
+def test_which_matches_are_kept_is_each_engines_cheap_order(make_article, bound):
+    # Neither the oldest three nor the newest three: only relevance keeps it.
+    for n in range(3):
+        make_article(f"Note {n}", body="<p>A walrus was seen near the pier today, they say.</p>")
+    make_article("Middle notes", body="<p>Walrus, walrus, walrus: the walrus and its walrus.</p>")
+    for n in range(3, 6):
+        make_article(f"Note {n}", body="<p>A walrus was seen near the pier today, they say.</p>")
+
+    kept = {hit.article.title for hit in article_search(query="walrus", use_cache=False).hits}
+
+    if connection.vendor == "mysql":
+        # InnoDB hands over its most relevant first: five times the word.
+        assert "Middle notes" in kept
+    else:
+        # SQLite (by id) and PostgreSQL (by publication time): the newest.
+        assert kept == {"Note 3", "Note 4", "Note 5"}
