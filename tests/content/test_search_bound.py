@@ -58,7 +58,7 @@ def test_up_to_the_bound_the_count_is_exact(client, make_article, bound):
     html = found(client, "quokka")
 
     assert "3 results" in html
-    assert "3+" not in html
+    assert "3+ results" not in html
     assert "narrow the search" not in html
 
 
