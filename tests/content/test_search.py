@@ -32,8 +32,9 @@ pytestmark = [
 SEARCH = "/search/"
 # Cold cache, counted on the test's memory tier: the rate-limit counter (11 with its
 # transactions: database counters there), the cache versions (4), the site settings,
-# the next scheduled change (2), then the search's own two (count, page). A fixed
-# number whatever is found.
+# the next scheduled change (2), then the search's own: the candidates (one query;
+# on PostgreSQL up to four, test_search_bound.py) and the page. A fixed number
+# whatever is found.
 MAX_QUERIES_COLD = 20
 
 
