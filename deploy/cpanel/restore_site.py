@@ -84,7 +84,7 @@ def main() -> int:
         return int(stop.code or 1)
     except Exception as error:
         print(f"FAILED at site_import: {type(error).__name__}: {error}", flush=True)
-        if not replace and "not empty" in str(error).lower():
+        if not replace and "--replace" in str(error):  # the site has content
             print("To replace this site's content, set RESTORE_REPLACE=yes and Run again.")
         return 1
     if archive.parent == restore_dir:
