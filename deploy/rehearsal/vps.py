@@ -100,28 +100,36 @@ def self_signed_certificate(r: Rehearsal, folder: Path) -> tuple[Path, Path]:
     return cert, key
 
 
+# The site's unit, and the nightly backup's service and the timer that starts it,
+# each with the lines the rehearsal adapts to this checkout (every one must be there).
+UNITS = {
+    "filamenta.service": {
+        "/srv/filamenta/.venv/bin/gunicorn": str(Path(PYTHON).parent / "gunicorn"),
+        "/srv/filamenta": str(PROJECT_ROOT),
+    },
+    "filamenta-backup.service": {
+        "/srv/filamenta/.venv/bin/python": PYTHON,
+        "/srv/filamenta": str(PROJECT_ROOT),
+    },
+    "filamenta-backup.timer": {},
+}
+
+
 def verify_unit(r: Rehearsal) -> None:
     if not shutil.which("systemd-analyze"):
         r.check("systemd unit: systemd-analyze is not installed here, not verified", True)
         return
-    unit = substitute(
-        r,
-        (VPS / "filamenta.service").read_text(),
-        {
-            "/srv/filamenta/.venv/bin/gunicorn": str(Path(PYTHON).parent / "gunicorn"),
-            "/srv/filamenta": str(PROJECT_ROOT),
-        },
-        "deploy/vps/filamenta.service",
-    )
-    path = r.workdir / "filamenta.service"
-    path.write_text(unit)
-    result = r.run(
-        "systemd-analyze", ["systemd-analyze", "verify", str(path)], env=os.environ.copy()
-    )
+    paths = []
+    for name, replacements in UNITS.items():
+        unit = substitute(r, (VPS / name).read_text(), replacements, f"deploy/vps/{name}")
+        path = r.workdir / name
+        path.write_text(unit)
+        paths.append(str(path))
+    result = r.run("systemd-analyze", ["systemd-analyze", "verify", *paths], env=os.environ.copy())
     # verify exits 0 on unknown keys and bad values, and only says so on stderr.
     complaints = [line for line in result.stderr.splitlines() if line.strip()]
     r.check(
-        "systemd-analyze verify passes on the unit",
+        "systemd-analyze verify passes on the units (site, backup service, backup timer)",
         result.returncode == 0 and not complaints,
         "\n".join(complaints[-10:]),
     )
