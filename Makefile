@@ -6,7 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 MANAGE := $(PY) manage.py
-PYTEST := DJANGO_SETTINGS_MODULE=settings.test $(PY) -m pytest
+# The suite is mostly child Pythons and servers, bound by CPU: two pytest-xdist workers
+# use both cores of a small machine. loadgroup keeps the modules of SHARED_FIXTURE_MODULES
+# whole and hands out other tests one by one in collection order (tests/conftest.py).
+# TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 2
+PYTEST := DJANGO_SETTINGS_MODULE=settings.test $(PY) -m pytest -n $(TEST_WORKERS) \
+	--dist loadgroup --no-loadscope-reorder
 
 TEST_POSTGRESQL_URL ?= postgres://root@127.0.0.1:5432/test
 TEST_MARIADB_URL ?= mysql://root@127.0.0.1:3306/test
