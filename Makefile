@@ -6,7 +6,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 MANAGE := $(PY) manage.py
-PYTEST := DJANGO_SETTINGS_MODULE=settings.test $(PY) -m pytest
+# The suite is mostly child Pythons and servers, bound by CPU: two pytest-xdist workers
+# use both cores of a small machine. loadgroup keeps the modules of SHARED_FIXTURE_MODULES
+# whole and hands out other tests one by one in collection order (tests/conftest.py).
+# TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 2
+PYTEST := DJANGO_SETTINGS_MODULE=settings.test $(PY) -m pytest -n $(TEST_WORKERS) \
+	--dist loadgroup --no-loadscope-reorder
+# The database runs stay in one process: each worker would migrate a test database of
+# its own, and under load a PostgreSQL run in two workers once lost a content type
+# (tests/siteadmin/test_history_migration.py) that the one-process order never does.
+PYTEST_SERIAL := DJANGO_SETTINGS_MODULE=settings.test $(PY) -m pytest
 
 TEST_POSTGRESQL_URL ?= postgres://root@127.0.0.1:5432/test
 TEST_MARIADB_URL ?= mysql://root@127.0.0.1:3306/test
@@ -99,11 +109,11 @@ test-sqlite: $(VENV)/.installed-test
 
 test-postgresql: $(VENV)/.installed-test
 	@echo "== database tests on PostgreSQL"
-	DATABASE_URL=$(TEST_POSTGRESQL_URL) $(PYTEST) -m database
+	DATABASE_URL=$(TEST_POSTGRESQL_URL) $(PYTEST_SERIAL) -m database
 
 test-mariadb: $(VENV)/.installed-test
 	@echo "== database tests on MariaDB"
-	DATABASE_URL=$(TEST_MARIADB_URL) $(PYTEST) -m database
+	DATABASE_URL=$(TEST_MARIADB_URL) $(PYTEST_SERIAL) -m database
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -211,7 +211,8 @@ class SeaweedS3(PrivateServer):
     talk to through boto3, as a fleet talks to its bucket. It answers S3 calls
     some seconds after it starts, so :meth:`start` polls with a real call
     (``list_buckets``) rather than sleeping; :meth:`stop` sends SIGTERM and
-    SIGKILLs after 10 s, as SeaweedFS needs a moment to stop.
+    SIGKILLs after 10 s, as weed's graceful stop sits out fixed delays of 25 s
+    and more. Owners who throw its data away call :meth:`kill` instead.
     """
 
     log_name = "weed.log"

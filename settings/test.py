@@ -4,6 +4,8 @@ The database still comes from DATABASE_URL, so the same suite runs on SQLite,
 PostgreSQL and MariaDB (see the Makefile's test targets).
 """
 
+import os
+
 from filamenta.backends.settings import backend_settings
 
 from .base import *  # noqa: F403
@@ -28,7 +30,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and (
 ):
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{suffix}"}
 
-INSTANCE_DIR = INSTANCE_DIR / "test"
+# pytest-xdist's workers (the Makefile runs two) each get a folder of their own: one
+# worker's uploads, state files and upload temporaries never meet another's. Read from
+# os.environ, not env: pytest-xdist sets it (gw0, gw1), nobody configuring the site does.
+INSTANCE_DIR = INSTANCE_DIR / "test" / os.environ.get("PYTEST_XDIST_WORKER", "main")
 BACKEND_STATE_DIR = INSTANCE_DIR / "state"
 FILE_UPLOAD_TEMP_DIR = upload_temp_dir(INSTANCE_DIR)
 

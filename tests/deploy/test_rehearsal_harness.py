@@ -6,11 +6,21 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from deploy.rehearsal.harness import Rehearsal, clean_environment
 from deploy.rehearsal.web import parse_forms
 
 
-def test_a_crash_is_a_failed_check_and_started_processes_are_stopped(tmp_path):
+@pytest.fixture
+def python_ctrl_c():
+    """Python's own Ctrl-C handler, whatever the runner set (pytest-xdist workers ignore it)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_a_crash_is_a_failed_check_and_started_processes_are_stopped(tmp_path, python_ctrl_c):
     env = clean_environment()
     with Rehearsal("selftest", budget=60) as r:
         sleeper = r.start("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], env=env)
