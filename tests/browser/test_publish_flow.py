@@ -56,7 +56,13 @@ def test_write_publish_read_and_audit(browser, live_server, settings):
     # Write a draft; the slug fills itself in from the title.
     browser.get(f"{live_server.url}/admin/content/article/add/")
     browser.find_element(By.NAME, "title").send_keys("Lamps of the harbour")
-    wait.until(lambda d: d.find_element(By.NAME, "slug").get_attribute("value"))
+    try:
+        wait.until(lambda d: d.find_element(By.NAME, "slug").get_attribute("value"))
+    except Exception:
+        # What the page was and what its scripts said, for whoever reads the failure.
+        snap(browser, "3-slug-not-filled")
+        print(browser.current_url, browser.get_log("browser"), browser.page_source[:3000])
+        raise
     # The body is a rich-text editor: its toolbar makes the emphasis; markup typed is text.
     editor = browser.find_element(By.CSS_SELECTOR, "trix-editor")
     editor.click()
