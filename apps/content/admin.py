@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -175,6 +178,30 @@ class ArticleAdmin(ArticleRevisionsMixin, ServiceAuditedModelAdmin):
         return request.user.has_perm(PUBLISH_PERMISSION)
 
 
+def _save_through_services(
+    obj: models.Model,
+    form,
+    change: bool,
+    *,
+    allowed: frozenset[str],
+    create: Callable[[dict[str, Any]], models.Model],
+    update: Callable[[dict[str, Any]], Any],
+) -> None:
+    """An admin save of ``allowed`` fields by a create or update service (changed fields only).
+
+    The admin goes on with its own instance after a create (the redirect,
+    "Save and continue editing"), so it takes the new row's key and values.
+    """
+    fields = {name: value for name, value in form.cleaned_data.items() if name in allowed}
+    if change:
+        update({name: fields[name] for name in form.changed_data if name in fields})
+        return
+    created = create(fields)
+    obj.pk = created.pk
+    obj.refresh_from_db()
+    obj._state.adding = False
+
+
 @admin.register(Section)
 class SectionAdmin(ServiceAuditedModelAdmin):
     list_display = ("name", "slug", "updated_at")
@@ -186,18 +213,11 @@ class SectionAdmin(ServiceAuditedModelAdmin):
         return ("slug",) if obj is not None else ()
 
     def save_model(self, request: HttpRequest, obj: Section, form, change: bool) -> None:
-        fields = {n: v for n, v in form.cleaned_data.items() if n in SECTION_FIELDS}
-        if change:
-            section_update(
-                section=obj,
-                by=request.user,
-                **{n: fields[n] for n in form.changed_data if n in fields},
-            )
-            return
-        created = section_create(by=request.user, **fields)
-        obj.pk = created.pk
-        obj.refresh_from_db()
-        obj._state.adding = False
+        _save_through_services(
+            obj, form, change, allowed=SECTION_FIELDS,
+            create=lambda fields: section_create(by=request.user, **fields),
+            update=lambda fields: section_update(section=obj, by=request.user, **fields),
+        )  # fmt: skip
 
     def delete_model(self, request: HttpRequest, obj: Section) -> None:
         section_delete(section=obj, by=request.user)
@@ -223,16 +243,11 @@ class TagAdmin(ServiceAuditedModelAdmin):
         return ("slug",)
 
     def save_model(self, request: HttpRequest, obj: Tag, form, change: bool) -> None:
-        fields = {n: v for n, v in form.cleaned_data.items() if n in TAG_FIELDS}
-        if change:
-            tag_update(
-                tag=obj, by=request.user, **{n: fields[n] for n in form.changed_data if n in fields}
-            )
-            return
-        created = tag_create(by=request.user, **fields)
-        obj.pk = created.pk
-        obj.refresh_from_db()
-        obj._state.adding = False
+        _save_through_services(
+            obj, form, change, allowed=TAG_FIELDS,
+            create=lambda fields: tag_create(by=request.user, **fields),
+            update=lambda fields: tag_update(tag=obj, by=request.user, **fields),
+        )  # fmt: skip
 
     def delete_model(self, request: HttpRequest, obj: Tag) -> None:
         tag_delete(tag=obj, by=request.user)

@@ -42,6 +42,7 @@ from apps.media.body_urls import (
     media_name_of,
     media_names_stored,
     media_url_canonical,
+    srcset_candidates,
 )
 
 ALLOWED_TAGS = frozenset(
@@ -161,34 +162,14 @@ def is_own_media(url: str, *, media: tuple[str, ...]) -> bool:
 def srcset_urls(value: str) -> list[str] | None:
     """The candidate URLs of a ``srcset``, or None when it cannot be read.
 
-    After the HTML standard's parsing: a candidate is a URL (no spaces; a
-    trailing comma ends it) followed by optional descriptors up to the next
-    comma. Anything but a width ("480w") or density ("2x") descriptor makes
-    it unreadable (a browser would skip it; we refuse it), and None makes the
-    caller drop the attribute.
+    After the HTML standard's parsing (``srcset_candidates``). Anything but a
+    width ("480w") or density ("2x") descriptor makes it unreadable (a browser
+    would skip it; we refuse it), and None makes the caller drop the attribute.
     """
-    urls, position, length = [], 0, len(value)
-    while position < length:
-        while position < length and (value[position].isspace() or value[position] == ","):
-            position += 1
-        if position >= length:
-            break
-        start = position
-        while position < length and not value[position].isspace():
-            position += 1
-        url = value[start:position]
-        descriptors = ""
-        if url.endswith(","):
-            url = url.rstrip(",")
-        else:
-            start = position
-            while position < length and value[position] != ",":
-                position += 1
-            descriptors = value[start:position]
-        if not url or not all(SRCSET_DESCRIPTOR.fullmatch(d) for d in descriptors.split()):
-            return None
-        urls.append(url)
-    return urls
+    candidates = srcset_candidates(value)
+    if not all(SRCSET_DESCRIPTOR.fullmatch(d) for _s, _e, text in candidates for d in text.split()):
+        return None
+    return [value[start:end] for start, end, _text in candidates]
 
 
 def _attribute_filter(

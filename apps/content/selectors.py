@@ -122,16 +122,7 @@ def article_list_latest(*, limit: int) -> list[Article]:
 @cached(**PUBLIC_CACHE)
 def article_list_page(*, number: int, per_page: int) -> ArticlePage | None:
     """One page of published articles and posts; None when the page does not exist."""
-    paginator = Paginator(_listed(), per_page, allow_empty_first_page=True)
-    if number < 1 or number > paginator.num_pages:
-        return None
-    page = paginator.page(number)
-    return ArticlePage(
-        items=list(page.object_list),
-        number=number,
-        num_pages=paginator.num_pages,
-        count=paginator.count,
-    )
+    return _page_of(_listed(), number=number, per_page=per_page)
 
 
 @cached(**PUBLIC_CACHE)

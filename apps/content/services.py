@@ -19,6 +19,7 @@ from apps.siteadmin.selectors import site_settings_get
 from apps.siteadmin.services import (
     audited_delete,
     audited_delete_many,
+    audited_update,
     history_change_message,
     history_record,
     model_changed_fields,
@@ -476,25 +477,10 @@ def section_create(*, name: str, slug: str = "", description: str = "", by: Any 
     return section
 
 
-@transaction.atomic
 def section_update(*, section: Section, by: Any, **fields: Any) -> Section:
     """Rename or describe a section; its slug changes only when asked to, by name."""
-    unknown = set(fields) - SECTION_FIELDS
-    if unknown:
-        raise TypeError(f"sections have no editable field(s) {sorted(unknown)}")
-    stored = Section.objects.select_for_update().get(pk=section.pk)
-    changed = model_changed_fields(instance=section, stored=stored, fields=fields)
-    if not changed:
-        return section
-    for name in changed:
-        setattr(section, name, fields[name])
-    section.full_clean()
-    section.save(update_fields={*changed, "updated_at"})
-    history_record(
-        action=AuditEntry.Action.CHANGED,
-        actor=by,
-        target=section,
-        message=history_change_message(model=Section, fields=changed),
+    audited_update(
+        instance=section, by=by, fields=fields, allowed=SECTION_FIELDS, also_save=("updated_at",)
     )
     return section
 
@@ -524,30 +510,11 @@ def tag_create(*, name: str, slug: str = "", by: Any = None) -> Any:
     return tag
 
 
-@transaction.atomic
 def tag_update(*, tag: Any, by: Any, **fields: Any) -> Any:
     """Rename a tag; its slug (its page's address) stays unless changed by name."""
-    from taggit.models import Tag
-
-    unknown = set(fields) - TAG_FIELDS
-    if unknown:
-        raise TypeError(f"tags have no editable field(s) {sorted(unknown)}")
     if "name" in fields:
         (fields["name"],) = article_tag_names([fields["name"]]) or [""]
-    stored = Tag.objects.select_for_update().get(pk=tag.pk)
-    changed = model_changed_fields(instance=tag, stored=stored, fields=fields)
-    if not changed:
-        return tag
-    for name in changed:
-        setattr(tag, name, fields[name])
-    tag.full_clean()
-    tag.save()
-    history_record(
-        action=AuditEntry.Action.CHANGED,
-        actor=by,
-        target=tag,
-        message=history_change_message(model=Tag, fields=changed),
-    )
+    audited_update(instance=tag, by=by, fields=fields, allowed=TAG_FIELDS)
     return tag
 
 

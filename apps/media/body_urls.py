@@ -119,10 +119,12 @@ def _resolved(url: str, *, stored: frozenset[str], signed: bool) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, fragment or parts.fragment))
 
 
-def srcset_spans(value: str) -> list[tuple[int, int]]:
-    """Where each candidate URL of a ``srcset`` is, as (start, end), read as the HTML standard
-    reads it (``apps.content.sanitize.srcset_urls``), so the rest stays as written."""
-    spans, position, length = [], 0, len(value)
+def srcset_candidates(value: str) -> list[tuple[int, int, str]]:
+    """Each candidate of a ``srcset`` as (URL start, URL end, its descriptors), read as the
+    HTML standard reads it: a URL (no spaces; a trailing comma ends it) followed by optional
+    descriptors up to the next comma. The sanitiser checks the descriptors
+    (``apps.content.sanitize.srcset_urls``); the rewrite keeps everything but the URLs."""
+    candidates, position, length = [], 0, len(value)
     while position < length:
         while position < length and (value[position].isspace() or value[position] == ","):
             position += 1
@@ -134,12 +136,13 @@ def srcset_spans(value: str) -> list[tuple[int, int]]:
         end = position
         while end > start and value[end - 1] == ",":
             end -= 1
+        descriptors = ""
         if end == position:
             while position < length and value[position] != ",":
                 position += 1
-        if end > start:
-            spans.append((start, end))
-    return spans
+            descriptors = value[end:position]
+        candidates.append((start, end, descriptors))
+    return candidates
 
 
 def media_attribute_rewrite(value: str, *, attribute: str, resolve: Callable[[str], str]) -> str:
@@ -147,7 +150,7 @@ def media_attribute_rewrite(value: str, *, attribute: str, resolve: Callable[[st
     if attribute != "srcset":
         return resolve(value)
     out, last = [], 0
-    for start, end in srcset_spans(value):
+    for start, end, _descriptors in srcset_candidates(value):
         out += [value[last:start], resolve(value[start:end])]
         last = end
     return "".join([*out, value[last:]])

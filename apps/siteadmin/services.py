@@ -67,6 +67,44 @@ def audited_delete(*, target: models.Model, by: Any) -> None:
 
 
 @transaction.atomic
+def audited_update(
+    *,
+    instance: models.Model,
+    by: Any,
+    fields: dict[str, Any],
+    allowed: frozenset[str],
+    also_save: Iterable[str] = (),
+) -> list[str]:
+    """Set the ``fields`` that differ from the stored row, save them, record one "changed" entry.
+
+    For models whose edit is no more than that (sections, tags): an unknown
+    field is a TypeError naming it, the row is locked while compared, and
+    nothing changed writes nothing. Returns the names that changed.
+    """
+    model = type(instance)
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(
+            f"{model._meta.verbose_name_plural} have no editable field(s) {sorted(unknown)}"
+        )
+    stored = model._default_manager.select_for_update().get(pk=instance.pk)
+    changed = model_changed_fields(instance=instance, stored=stored, fields=fields)
+    if not changed:
+        return []
+    for name in changed:
+        setattr(instance, name, fields[name])
+    instance.full_clean()
+    instance.save(update_fields={*changed, *also_save})
+    history_record(
+        action=AuditEntry.Action.CHANGED,
+        actor=by,
+        target=instance,
+        message=history_change_message(model=model, fields=changed),
+    )
+    return changed
+
+
+@transaction.atomic
 def audited_delete_many(*, targets: Iterable[models.Model], by: Any) -> int:
     """Delete several rows (the admin's "delete selected"): each recorded, all or none."""
     count = 0

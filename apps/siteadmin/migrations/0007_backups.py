@@ -27,21 +27,47 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('siteadmin', '0006_site_settings_allow_external_images'),
-        ('users', '0002_roles'),
+        ("siteadmin", "0006_site_settings_allow_external_images"),
+        ("users", "0002_roles"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='sitesettings',
-            options={'permissions': [('view_operations', 'Can view the operations page'), ('download_backup', 'Can download a backup of the whole site')], 'verbose_name': 'site settings', 'verbose_name_plural': 'site settings'},
+            name="sitesettings",
+            options={
+                "permissions": [
+                    ("view_operations", "Can view the operations page"),
+                    ("download_backup", "Can download a backup of the whole site"),
+                ],
+                "verbose_name": "site settings",
+                "verbose_name_plural": "site settings",
+            },
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('added', 'Added'), ('changed', 'Changed'), ('deleted', 'Deleted'), ('published', 'Published'), ('settings', 'Settings changed'), ('login', 'Logged in'), ('login_failed', 'Login failed'), ('logout', 'Logged out'), ('password_changed', 'Password changed'), ('password_reset', 'Password reset requested'), ('two_factor_added', 'Two-factor set up'), ('two_factor_failed', 'Two-factor code refused'), ('two_factor_backup_used', 'Backup code used'), ('two_factor_backup_renewed', 'Backup codes renewed'), ('two_factor_removed', 'Two-factor removed'), ('backup_downloaded', 'Backup downloaded')], max_length=32),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("added", "Added"),
+                    ("changed", "Changed"),
+                    ("deleted", "Deleted"),
+                    ("published", "Published"),
+                    ("settings", "Settings changed"),
+                    ("login", "Logged in"),
+                    ("login_failed", "Login failed"),
+                    ("logout", "Logged out"),
+                    ("password_changed", "Password changed"),
+                    ("password_reset", "Password reset requested"),
+                    ("two_factor_added", "Two-factor set up"),
+                    ("two_factor_failed", "Two-factor code refused"),
+                    ("two_factor_backup_used", "Backup code used"),
+                    ("two_factor_backup_renewed", "Backup codes renewed"),
+                    ("two_factor_removed", "Two-factor removed"),
+                    ("backup_downloaded", "Backup downloaded"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.RunPython(grant, revoke),
     ]
