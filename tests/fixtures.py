@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import caches
 
@@ -36,6 +37,36 @@ def isolated_caches(settings: Any) -> None:
     cache = caches["default"]
     if cache.__class__.__name__ == "LocMemCache":
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def mount_point_restored() -> Iterator[None]:
+    """Each test starts at the root: its script prefix, and storages that were built there.
+
+    A test that mounts the site under a sub-path (``set_script_prefix``, the
+    WSGI handler with SCRIPT_NAME) changes the prefix for the rest of the
+    process, and a storage first built meanwhile keeps it in its URLs
+    (``FileSystemStorage.base_url``): under two workers the browser test got
+    ``/filamenta/static/`` for every script. Django's own handler for a
+    changed STORAGES setting forgets the built storages.
+    """
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.files.storage import FileSystemStorage, default_storage
+    from django.test.signals import storages_changed
+    from django.urls import get_script_prefix, set_script_prefix
+    from django.utils.functional import empty
+
+    prefix = get_script_prefix()
+    yield
+    set_script_prefix(prefix)
+    expected = ((staticfiles_storage, settings.STATIC_URL), (default_storage, settings.MEDIA_URL))
+    if any(
+        storage._wrapped is not empty
+        and isinstance(storage._wrapped, FileSystemStorage)
+        and storage.base_url != url
+        for storage, url in expected
+    ):
+        storages_changed(setting="STORAGES")
 
 
 @pytest.fixture
