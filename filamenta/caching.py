@@ -19,7 +19,23 @@ Redis outage) restarts from the clock, never from a number used before.
 The bump also runs when the transaction commits: a result computed by another
 process between the save and the commit saw the old rows and must not survive.
 
-``@cached_page`` does the same for a whole public page (see its docstring).
+``@cached_page`` does the same for a whole public page (see its docstring),
+reading the page and its versions in one call where the site cache's store
+is shared (Redis, the file store): the versions are also kept in "default",
+beside the pages, and trusted only when the primary store itself answered.
+During an outage that store's stand-in is per process, so the page cache
+falls back to the shared versions above until the breaker closes, and the
+recovery flush (filamenta.backends.failover) forgets every page and version
+kept beside them before the outage.
+
+On the memory tier the shared versions are the database's counters: each
+process remembers what it read for :data:`VERSIONS_MEMO_SECONDS`, so a hit
+costs no query on most requests. A change made in this process is seen at
+once (its bump forgets the memo); one made by another process within that
+second. Nothing read inside a transaction is remembered: it may be rolled back.
+
+After the commit of a change that bumps a version a cached page depends on,
+the front caches are purged once per transaction (filamenta.front_cache).
 
 ``until`` bounds a result's life by the clock as well: a callable that gives
 the epoch second when the data may change without any write (the next
@@ -29,6 +45,7 @@ is a miss from that second on, so nothing needs a job to expire it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import math
@@ -39,27 +56,52 @@ from typing import Any, ParamSpec, TypeVar
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import is_same_domain
+
+from filamenta.backends.counters.cache import CounterCache
+from filamenta.backends.failover import NOT_ANSWERED, FailoverCache
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 VALUES_ALIAS = "default"
 VERSIONS_ALIAS = "ratelimit"
+# How long a process on the memory tier trusts the versions it read from the
+# database's counters: another process's change shows within this (see above).
+VERSIONS_MEMO_SECONDS = 1.0
 _MISS = object()
+_clock = time.monotonic
+# For each version name some @cached_page depends on, the version key of each
+# such page kept beside the pages (one per view: a hit reads one, not one per
+# model). A bump of one of these names also purges the front caches.
+_PAGES_OF: dict[str, set[str]] = {}
+_pages_known = False
+_memo: dict[tuple[str, ...], tuple[float, list[int]]] = {}
 
 
 def _version_key(name: str) -> str:
     return f"cached:version:{name}"
 
 
+def _memoised() -> bool:
+    """True on the memory tier: the shared versions are database rows, worth remembering."""
+    return isinstance(caches[VERSIONS_ALIAS], CounterCache)
+
+
 def versions_get(*, names: Iterable[str]) -> list[int]:
-    """The current version of each name, creating the missing ones."""
+    """The current shared version of each name, creating the missing ones."""
+    names = tuple(names)
+    memoised = _memoised()
+    if memoised:
+        remembered = _memo.get(names)
+        if remembered is not None and _clock() < remembered[0]:
+            return remembered[1]
     store = caches[VERSIONS_ALIAS]
     keys = [_version_key(n) for n in names]
     found = store.get_many(keys)
@@ -67,25 +109,110 @@ def versions_get(*, names: Iterable[str]) -> list[int]:
         if key not in found:
             store.add(key, time.time_ns(), timeout=None)
             found[key] = store.get(key, 0)
-    return [found[key] for key in keys]
+    versions = [found[key] for key in keys]
+    if memoised and not _in_transaction():
+        _memo[names] = (_clock() + VERSIONS_MEMO_SECONDS, versions)
+    return versions
 
 
-def version_bump(*, name: str) -> None:
-    """Make every result that depended on ``name`` a miss from now on."""
-    store = caches[VERSIONS_ALIAS]
+def _in_transaction() -> bool:
+    return any(connections[alias].in_atomic_block for alias in connections)
+
+
+def versions_memo_clear() -> None:
+    """Forget the versions this process remembered (the memory tier's memo)."""
+    _memo.clear()
+
+
+def _pages_of(name: str) -> set[str]:
+    """The views' version keys to bump with ``name``, every view known.
+
+    A view's @cached_page registers it when its module is imported, which a
+    management command or a shell may never do: the URLconf is loaded once
+    first, so a change made anywhere bumps every page that depends on it.
+    """
+    global _pages_known
+    if not _pages_known:
+        from django.urls import get_resolver
+
+        get_resolver().url_patterns  # noqa: B018 - imports every view module
+        _pages_known = True
+    return _PAGES_OF.get(name, set())
+
+
+def _bump_now(name: str) -> None:
     key = _version_key(name)
+    shared = caches[VERSIONS_ALIAS]
     try:
-        store.incr(key)
+        shared.incr(key)
     except ValueError:
-        store.add(key, time.time_ns(), timeout=None)
+        shared.add(key, time.time_ns(), timeout=None)
+    values = caches[VALUES_ALIAS]
+    if isinstance(values, FailoverCache):
+        # The versions beside the pages, one per view that depends on ``name``.
+        # Missing is fine: the next reader creates it from the clock, a number
+        # no page was stored under. Not answering is an outage: the breaker
+        # opened, and its recovery flushes what is kept beside the pages.
+        for page_key in sorted(_pages_of(name)):
+            with contextlib.suppress(ValueError):
+                values.primary_call("incr", page_key)
+    _memo.clear()
+
+
+class _AfterCommit:
+    """The one commit hook of a transaction: bump again what it bumped, then purge once.
+
+    Bumped again because a result computed by another process between the
+    write and the commit saw the old rows; purged after that second bump, or a
+    reader between the two could refill a front cache with such a result.
+    """
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+        for name in sorted(self.names):
+            _bump_now(name)
+        if any(_pages_of(name) for name in self.names):
+            from filamenta.front_cache import front_cache_purge
+
+            front_cache_purge()
+
+
+def _after_commit(using: str) -> _AfterCommit:
+    """This transaction's hook (this savepoint's), registered with its first bump."""
+    # run_on_commit holds (savepoint ids, callback, robust) until the commit.
+    # One hook per savepoint: a rolled-back savepoint drops its own hook and
+    # none of the others' names.
+    connection = connections[using]
+    current = set(connection.savepoint_ids)
+    for sids, func, _robust in connection.run_on_commit:
+        if isinstance(func, _AfterCommit) and not func.ran and sids == current:
+            return func
+    hook = _AfterCommit()
+    transaction.on_commit(hook, using=using)
+    return hook
+
+
+def version_bump(*, name: str, using: str = "default") -> None:
+    """Make every result that depended on ``name`` a miss from now on, and again at commit.
+
+    Outside a transaction the change is already committed: the front caches
+    are purged at once when a cached page depends on ``name``.
+    """
+    _bump_now(name)
+    if connections[using].in_atomic_block:
+        _after_commit(using).names.add(name)
+    elif _pages_of(name):
+        from filamenta.front_cache import front_cache_purge
+
+        front_cache_purge()
 
 
 def _model_changed(sender: type[models.Model], **kwargs: Any) -> None:
-    name = sender._meta.label_lower
-    version_bump(name=name)
-    transaction.on_commit(
-        functools.partial(version_bump, name=name), using=kwargs.get("using") or "default"
-    )
+    version_bump(name=sender._meta.label_lower, using=kwargs.get("using") or "default")
 
 
 def _watch(label: str) -> None:
@@ -171,6 +298,33 @@ _REPLAYED_HEADERS = ("Content-Type", "Content-Language", "Last-Modified")
 MESSAGES_COOKIE = CookieStorage.cookie_name
 
 
+def _page_read(
+    key: str | None, version_names: tuple[str, ...], beside_key: str
+) -> tuple[Any, tuple]:
+    """(the stored page or None, the stamp a page must carry to be current).
+
+    One call where the site cache's store is shared and answers: the page and
+    the view's version kept beside it (``beside_key``, bumped with any of
+    ``version_names``). Otherwise the shared versions of ``version_names``
+    (module docstring), then the page. The stamp says which it holds, so a
+    page stored under one kind is never taken for current under the other.
+    ``key`` None reads the stamp alone.
+    """
+    store = caches[VALUES_ALIAS]
+    if isinstance(store, FailoverCache):
+        found = store.primary_call("get_many", [beside_key] if key is None else [key, beside_key])
+        if found is not NOT_ANSWERED and beside_key not in found:
+            # First use, or evicted: start from the clock.
+            store.primary_call("add", beside_key, time.time_ns(), None)
+            again = store.primary_call("get_many", [beside_key])
+            found = NOT_ANSWERED if again is NOT_ANSWERED else {**found, **again}
+        if found is not NOT_ANSWERED and beside_key in found:
+            page = None if key is None else found.get(key)
+            return page, ("beside", found[beside_key])
+    versions = versions_get(names=version_names)
+    return (None if key is None else store.get(key)), ("shared", *versions)
+
+
 def cached_page(
     *,
     timeout: int,
@@ -188,13 +342,20 @@ def cached_page(
     scheme, the ALLOWED_HOSTS entry the host matched (:func:`canonical_host`),
     the mount point and path, plus only the ``query`` parameters the view
     reads, so neither made-up query strings nor made-up Host ports and
-    spellings can fill the cache.
+    spellings can fill the cache; and the reader's language, so a French
+    reader never gets the English copy (LocaleMiddleware adds
+    ``Content-Language`` and ``Vary: Accept-Language`` to hits as to misses).
 
     Invalidation is the same as ``@cached``: one version per ``depends_on``
-    model, read in one round trip beside the page, and ``until`` (module
-    docstring) for what the clock changes. The undecorated view stays
-    reachable as ``view.__wrapped__``.
+    model, read in the same call as the page where the store allows it
+    (module docstring), and ``until`` for what the clock changes. What is
+    served from here or stored is also offered to the front caches
+    (filamenta.front_cache): headers for nginx and a CDN, and on cPanel a
+    static copy for Apache. The undecorated view stays reachable as
+    ``view.__wrapped__``.
     """
+    from filamenta import front_cache
+
     labels = tuple(depends_on)
     params = tuple(query)
     for label in labels:
@@ -206,18 +367,25 @@ def cached_page(
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         name = f"{view.__module__}.{view.__qualname__}"
         version_names = (f"page:{name}", *(label.lower() for label in labels))
+        beside_key = _version_key(f"view:{name}")
+        for version_name in version_names:
+            _PAGES_OF.setdefault(version_name, set()).add(beside_key)
+
+        def stamp_now() -> tuple:
+            return _page_read(None, version_names, beside_key)[1]
 
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in ("GET", "HEAD") or personal_cookies & request.COOKIES.keys():
                 return view(request, *args, **kwargs)
             chosen = [(p, request.GET.getlist(p)) for p in params if p in request.GET]
-            raw = f"{request.scheme}://{canonical_host(request)}{request.path}|{chosen!r}"
+            language = translation.get_language()
+            raw = (
+                f"{request.scheme}://{canonical_host(request)}{request.path}|{chosen!r}|{language}"
+            )
             key = f"page:{name[-120:]}:{hashlib.sha256(raw.encode()).hexdigest()}"
-            versions = versions_get(names=version_names)
-            store = caches[VALUES_ALIAS]
-            hit = store.get(key)
-            if hit is not None and hit[0] == versions and _fresh(hit[3]):
+            hit, stamp = _page_read(key, version_names, beside_key)
+            if hit is not None and hit[0] == stamp and _fresh(hit[3]):
                 response = HttpResponse(hit[1], status=200)
                 for header, value in hit[2]:
                     response[header] = value
@@ -225,13 +393,27 @@ def cached_page(
                 # or a shared cache in front could serve it to a signed-in reader.
                 patch_vary_headers(response, ("Cookie",))
                 response["X-Page-Cache"] = "hit"
+                front_cache.front_headers(response)
                 return response
             ends, ttl = _lifetime(timeout=timeout, until=until)
             response = view(request, *args, **kwargs)
-            if _storable(response):
-                headers = [(h, response[h]) for h in _REPLAYED_HEADERS if h in response]
-                store.set(key, (versions, response.content, headers, ends), ttl)
-                response["X-Page-Cache"] = "miss"
+            if not _storable(response):
+                return response
+            # A change committed while the page rendered made it old already. Kept
+            # here, it is a miss (its stamp is the old one); a front cache would
+            # keep it, so it is offered to none, and checked only when one is in use.
+            if front_cache.in_use() and stamp_now() != stamp:
+                return response
+            headers = [(h, response[h]) for h in _REPLAYED_HEADERS if h in response]
+            caches[VALUES_ALIAS].set(key, (stamp, response.content, headers, ends), ttl)
+            response["X-Page-Cache"] = "miss"
+            front_cache.front_headers(response)
+            if not request.META.get("QUERY_STRING"):
+                front_cache.page_rendered(
+                    request=request,
+                    response=response,
+                    still_current=lambda: stamp_now() == stamp,
+                )
             return response
 
         def invalidate() -> None:

@@ -20,6 +20,7 @@ from apps.users.settings_from_env import (
 from filamenta import security_headers
 from filamenta.database import database_from_env
 from filamenta.environment import BASE_DIR, env, whole_number
+from filamenta.front_cache import front_cache_settings
 from filamenta.logging_config import logging_config
 from filamenta.media_storage import media_storage_from_env
 from filamenta.site_url import canonical_origin_from_env
@@ -266,6 +267,13 @@ if APPLICATION_ROOT != "/":
 # Sitemap line start with. Unset: the scheme and the ALLOWED_HOSTS entry the
 # request matched (never the client's Host header), or none for a pattern entry.
 CANONICAL_ORIGIN = canonical_origin_from_env(env)
+
+# FRONT CACHES (filamenta/front_cache.py, README "Caches in front of the site")
+# ------------------------------------------------------------------------------
+# What a web server, proxy or CDN in front may keep of the anonymous pages, and
+# where their purges go after each change. No web-server cache here by default:
+# the hosts with nginx in front (vps, docker, production) turn it on.
+globals().update(front_cache_settings(env, front=False))
 
 # EMAIL
 # https://docs.djangoproject.com/en/5.2/topics/email/

@@ -6,6 +6,7 @@ the engine. What it lacks: a writable image (instance/ is a volume).
 """
 
 from filamenta.backends.settings import backend_settings
+from filamenta.front_cache import front_cache_settings
 from filamenta.media_storage import media_storage_from_env
 from filamenta.proxies import XFF_MIDDLEWARE, trusted_proxies
 
@@ -43,3 +44,9 @@ globals().update(
 globals().update(
     media_storage_from_env(env, modes="group").django_settings(staticfiles=PUBLIC_STATIC_FILES)
 )
+
+# FRONT CACHES (filamenta/front_cache.py, README "Caches in front of the site")
+# ------------------------------------------------------------------------------
+# The nginx service keeps the anonymous pages (deploy/docker/nginx.conf) and
+# takes purges on port 8089 of the compose network, never published.
+globals().update(front_cache_settings(env, purge_default="http://nginx:8089/purge", front=True))

@@ -6,6 +6,7 @@ local to one server that the others could see, so Redis is required.
 """
 
 from filamenta.backends.settings import backend_settings
+from filamenta.front_cache import front_cache_settings
 from filamenta.media_storage import media_storage_from_env
 from filamenta.pooling import database_pool
 from filamenta.proxies import XFF_MIDDLEWARE, trusted_proxies, trusted_proxy_depth
@@ -59,3 +60,9 @@ globals().update(
         staticfiles=PUBLIC_STATIC_FILES
     )
 )
+
+# FRONT CACHES (filamenta/front_cache.py, README "Caches in front of the site")
+# ------------------------------------------------------------------------------
+# Each server's nginx keeps the anonymous pages: list every server's purge URL
+# (and a Varnish's or CDN's) in EDGE_PURGE_URLS; without one they keep a page 10 s.
+globals().update(front_cache_settings(env, front=True))

@@ -5,6 +5,7 @@ forwarding X-Forwarded-Proto. What it lacks: nothing the site needs.
 """
 
 from filamenta.backends.settings import backend_settings
+from filamenta.front_cache import front_cache_settings
 from filamenta.media_storage import media_storage_from_env
 from filamenta.proxies import XFF_MIDDLEWARE, trusted_proxies
 
@@ -43,3 +44,9 @@ globals().update(
 globals().update(
     media_storage_from_env(env, modes="group").django_settings(staticfiles=PUBLIC_STATIC_FILES)
 )
+
+# FRONT CACHES (filamenta/front_cache.py, README "Caches in front of the site")
+# ------------------------------------------------------------------------------
+# nginx keeps the anonymous pages (deploy/vps/nginx.conf) and takes purges on
+# its loopback-only listener.
+globals().update(front_cache_settings(env, purge_default="http://127.0.0.1:8089/purge", front=True))

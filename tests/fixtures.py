@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import caches
 
 from devtools import local_servers
+from filamenta.caching import versions_memo_clear
 
 PASSWORD = "a-long-test-password-9"
 
@@ -37,6 +38,7 @@ def isolated_caches(settings: Any) -> None:
     cache = caches["default"]
     if cache.__class__.__name__ == "LocMemCache":
         cache.clear()
+    versions_memo_clear()  # what a previous test's process-wide memo held
 
 
 @pytest.fixture(autouse=True)

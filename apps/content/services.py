@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -460,7 +459,7 @@ def articles_create_many(
         _revisions_create_many(slugs=[a.slug for a in articles], by=by)
     history_record(action=AuditEntry.Action.ADDED, actor=by,
                    message=f"{len(articles)} article(s) added in bulk.")  # fmt: skip
-    transaction.on_commit(functools.partial(version_bump, name=Article._meta.label_lower))
+    version_bump(name=Article._meta.label_lower)
     return len(articles)
 
 
@@ -581,7 +580,7 @@ def articles_classify_many(
     if count:
         history_record(action=AuditEntry.Action.CHANGED, actor=by,
                        message=f"{count} article(s) given sections and tags in bulk.")  # fmt: skip
-        transaction.on_commit(functools.partial(version_bump, name=Article._meta.label_lower))
+        version_bump(name=Article._meta.label_lower)
     return count
 
 

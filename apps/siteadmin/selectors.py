@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import django
@@ -59,8 +60,20 @@ def operations_overview() -> dict[str, Any]:
         "database": _database(),
         "backends": backend_status(),
         "media": media_storage_status(),
+        "front_cache": _front_cache(),
         "health": {"database": _database_health(), "cache": _cache_health()},
     }
+
+
+def _front_cache() -> dict[str, Any]:
+    """The caches in front, with the purge times as dates (they are epoch seconds)."""
+    from filamenta.front_cache import front_cache_status
+
+    status = front_cache_status()
+    for name in ("last_purged_at", "last_failure_at"):
+        if status[name] is not None:
+            status[name] = datetime.fromtimestamp(status[name], UTC)
+    return status
 
 
 def _database() -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -235,7 +234,7 @@ def users_create_many(
         actor=by,
         message=f"{len(users)} user(s) added in bulk" + (f" as {role}" if role else "") + ".",
     )
-    transaction.on_commit(functools.partial(version_bump, name=User._meta.label_lower))
+    version_bump(name=User._meta.label_lower)
     return len(users)
 
 

@@ -65,6 +65,8 @@ FAILOVER_BACKEND = "filamenta.backends.failover.FailoverCache"
 # In each flushed primary: the number of outages (in the database) it was flushed after.
 CAUGHT_UP_KEY = "filamenta:outages-caught-up"
 # What "the store is unavailable" looks like; anything else is a bug and is raised.
+# What primary_call gives when the primary is out (breaker open) or failed just now.
+NOT_ANSWERED = object()
 STORE_ERRORS = (ConnectionInterrupted, RedisError, OSError, sqlite3.Error, DiskcacheTimeout)
 
 
@@ -171,6 +173,24 @@ class FailoverCache(BaseCache):
         if self.primary.get(key) != 1:
             raise OSError(f"{self.breaker.name} did not read back what it wrote")
         self.primary.delete(key)
+
+    def primary_call(self, method: str, *args: Any) -> Any:
+        """``method`` on the primary alone, or :data:`NOT_ANSWERED` when it does not answer.
+
+        For readers that must know which store answered: a value from the
+        fallback is this process's own, and the page cache trusts the versions
+        it reads beside a page only when every process shares them.
+        """
+        breaker = self.breaker
+        if breaker.state == OPEN and breaker.claim_trial():
+            breaker.recover()
+        if breaker.state in (OPEN, HALF_OPEN):
+            return NOT_ANSWERED
+        try:
+            return getattr(self.primary, method)(*args)
+        except STORE_ERRORS as exc:
+            breaker.record_failure(exc)
+            return NOT_ANSWERED
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         breaker = self.breaker

@@ -20,6 +20,7 @@ KEYS = {
     "ratelimit_backend",
     "redis",
     "media",
+    "front_cache",
 }
 
 

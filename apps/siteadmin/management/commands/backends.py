@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from filamenta.backends.checks import required_store_failure
 from filamenta.backends.probe import probe
 from filamenta.backends.status import workers_status
+from filamenta.front_cache import front_cache_status
 from filamenta.media_storage import media_storage_status
 
 
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         status = workers_status()
         # The media store as configured (no request to it), with the disk it fills.
         status["media"] = media_storage_status()
+        status["front_cache"] = front_cache_status()
         failure = ""
         if options["probe"] or options["require"]:
             result = probe(settings.BACKENDS, fresh=True)
@@ -93,11 +95,25 @@ class Command(BaseCommand):
                 lines.append(line)
             lines.append("Other servers of a fleet report on their own hosts.")
         lines.extend(_media_lines(status["media"]))
+        lines.extend(_front_cache_lines(status["front_cache"]))
         if "probe" in status:
             found = status["probe"]
             verdict = "answers" if found["ok"] else "DOWN"
             lines.append(f"Probe now:    {verdict}: {found['detail']} ({found['ms']:.1f} ms)")
         return "\n".join(lines)
+
+
+def _front_cache_lines(front: dict[str, Any]) -> list[str]:
+    """The caches in front, where their purges go, and how the last ones went."""
+    purged = _when(front["last_purged_at"]) if front["last_purged_at"] else "never"
+    failures = f"{front['purge_failures']} failed"
+    if front["last_failure_at"]:
+        failures += f", the last at {_when(front['last_failure_at'])}"
+    return [
+        f"Front cache:  {front['kind']}",
+        f"Purges:       {', '.join(front['purge_urls']) or 'no purge URL'}; "
+        f"last {purged}; {failures}",
+    ]
 
 
 def _size(count: int) -> str:
