@@ -122,7 +122,7 @@ def static_pages_htaccess(
         "# ... else, without that cookie, the first Accept-Language tag when it has no weight ...",
         "RewriteCond %{ENV:FILAMENTA_LANG} ^$",
         "RewriteCond %{HTTP_COOKIE} !(^|;)\\s*django_language=",
-        "RewriteCond %{HTTP:Accept-Language} ^\\s*(en|fr)(-[A-Za-z0-9]+)*\\s*(,|$) [NC]",
+        "RewriteCond %{HTTP:Accept-Language} ^\\s*(en|fr)(-[A-Za-z0-9]+)*\\s*(,|$)",
         "RewriteRule ^ - [E=FILAMENTA_LANG:%1]",
     ]
     if default:
