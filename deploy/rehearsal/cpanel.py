@@ -15,6 +15,7 @@ import json
 import os
 import pwd
 import secrets
+import shutil
 import ssl
 import subprocess
 import time
@@ -403,6 +404,14 @@ def rehearse(r: Rehearsal) -> None:
     r.check("Apache logged no errors", not errors, "\n".join(errors[-5:]))
 
 
+WRITE_COPY = (
+    "from pathlib import Path; from django.http import HttpResponse; "
+    "from django.test import RequestFactory; from django.utils import translation; "
+    "from filamenta.static_pages import static_page_write; "
+    "translation.activate('en'); "
+    "static_page_write(request=RequestFactory().get({path!r}), "
+    "response=HttpResponse(Path({body!r}).read_bytes()), still_current=lambda: True)"
+)
 LATEST_ARTICLE = (
     "import json; from apps.content.models import Article; "
     "a = Article.objects.published().filter(kind='article').order_by('-pk').first(); "
@@ -448,6 +457,18 @@ def static_pages_from_apache(
         f"{first.status} X-Page-Cache={first.header('X-Page-Cache')!r} served {django_served}; "
         f"{copy} exists: {copy.exists()}",
     )
+    if not copy.is_file():
+        # Django did not write it (the check above failed): write Django's answer
+        # through the same module, so the Apache side is still rehearsed.
+        body = public.parent / "first-read.html"
+        body.write_bytes(first.body)
+        script = WRITE_COPY.format(path=path, body=str(body))
+        wrote = r.manage("write-copy", "shell", "-c", script, env=env)
+        r.check(
+            "(fallback) the copy is written by static_page_write",
+            copy.is_file(),
+            wrote.stderr[-500:],
+        )
     mode = oct(copy.stat().st_mode & 0o777) if copy.exists() else "none"
     r.check(f"the copy is readable by Apache ({mode})", mode == "0o644", mode)
     second, served = counted(reader, path)
@@ -469,8 +490,15 @@ def static_pages_from_apache(
         "X-Frame-Options",
         "Cross-Origin-Opener-Policy",
     )
+
+    def directives(value: str) -> object:
+        # django-csp's directive order differs from process to process; the policy does not.
+        return sorted(d.strip() for d in value.split(";")) if ";" in value else value
+
     differ = {
-        h: (first.header(h), second.header(h)) for h in same if first.header(h) != second.header(h)
+        h: (first.header(h), second.header(h))
+        for h in same
+        if directives(first.header(h)) != directives(second.header(h))
     }
     r.check(
         "Apache's copy carries Django's security headers, Content-Language, Vary and max-age=0",
@@ -513,8 +541,10 @@ def static_pages_from_apache(
         w_answer.status == 200 and not w_answer.header("X-Static-Page") and served >= 1,
         f"{w_answer.status} X-Static-Page={w_answer.header('X-Static-Page')!r} served {served}",
     )
+    load_figures(r, base, path, registry, seen_pids)
     new_title = f"Edited under Apache {secrets.token_hex(3)}"
     saved = staff.submit(f"/admin/content/article/{pk}/change/", {"title": new_title})
+    published = time.monotonic()
     r.check(
         "an article is edited through the admin",
         saved.status == 302,
@@ -522,6 +552,7 @@ def static_pages_from_apache(
     )
     r.check("the edit removed the copy", not copy.exists(), f"{copy} still there")
     after, served = counted(reader, path)
+    FIGURES["publish_to_visible_s"] = round(time.monotonic() - published, 3)
     r.check(
         "the next anonymous read reaches Django and shows the new title",
         after.status == 200
@@ -536,6 +567,51 @@ def static_pages_from_apache(
         again.header("X-Static-Page") == "1" and served == 0 and new_title in again.text,
         f"{again.status} X-Static-Page={again.header('X-Static-Page')!r} served {served}",
     )
+    if FIGURES:
+        from bench.targets import cpanel_verdicts
+
+        print(f"  figures (cPanel stack, wrk 8 connections): {json.dumps(FIGURES)}")
+        for verdict in cpanel_verdicts({"cpanel": FIGURES}):
+            print(f"  target: {verdict.target}: {verdict.measured} — {verdict.label}")
+
+
+# What load_figures and the publish timing measured (printed at the end of the section).
+FIGURES: dict[str, object] = {}
+
+
+def load_figures(r: Rehearsal, base: str, path: str, registry: Path, seen_pids: set[str]) -> None:
+    """wrk, 8 connections, 5 s each: Apache's copy, Passenger's @cached_page hit, a small view.
+
+    The hit is the same article with a query string (Django's page cache keys
+    only the parameters a view reads, so it is a hit, and Apache passes it on);
+    the small view is robots.txt, the cheapest Django answer this stack serves
+    without bench/urls.py. Only with REHEARSE_LOAD=1 (it costs 15 s).
+    """
+    if not os.environ.get("REHEARSE_LOAD") or not shutil.which("wrk"):
+        return
+    from bench.throughput import run_wrk
+
+    origin, prefix = base.split(PREFIX, 1)[0], PREFIX
+    for label, target in (
+        ("static page", path),
+        ("passenger hit", path + "?from=wrk"),
+        ("minimal view", "/robots.txt"),
+    ):
+        try:
+            result = run_wrk(
+                base_url=origin, paths=[prefix + target], seconds=5, connections=8
+            ).as_dict()
+        except (RuntimeError, ValueError, OSError) as error:
+            r.check(f"wrk measures {label}", False, str(error))
+            continue
+        FIGURES[label] = result
+        r.check(
+            f"wrk: {label} {result['rps']:,.0f} req/s, p99 {result['p99_ms']:.1f} ms, "
+            f"{result['errors']} errors",
+            result["requests"] > 0 and result["errors"] == 0,
+            str(result),
+        )
+    seen_pids.update(passenger_processes(registry))
 
 
 SIGN_IN_IP = (
