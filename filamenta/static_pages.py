@@ -247,8 +247,10 @@ def static_pages_purge() -> None:
             if not folder.exists():
                 continue
             moved = Path(tempfile.mkdtemp(dir=root, prefix=f"{_TRASH_PREFIX}{language}-"))
-            os.replace(folder, moved / language)
             trash.append(moved)
+            # A concurrent purge may have moved it first: then it is gone already.
+            with _suppressed():
+                os.replace(folder, moved / language)
         # Left by a purge that was interrupted before its deletion.
         with os.scandir(root) as entries:
             trash += [Path(e.path) for e in entries if e.name.startswith(_TRASH_PREFIX)]

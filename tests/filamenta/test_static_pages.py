@@ -213,3 +213,14 @@ def test_bad_values_stop_start_up_naming_the_variable(monkeypatch, env, message)
         monkeypatch.setenv(name, value)
     with pytest.raises(ImproperlyConfigured, match=message):
         static_pages.static_pages_settings(environ.Env())
+
+
+def test_concurrent_purges_leave_nothing_and_never_raise(pages):
+    for n in range(20):
+        write(f"/articles/{n}/")
+    threads = [threading.Thread(target=static_pages.static_pages_purge) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert list(pages.iterdir()) == []
