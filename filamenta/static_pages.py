@@ -199,10 +199,11 @@ def _write(
     language = _language()
     if relative is None or language is None:
         return
-    if not _room_for_one(root):
+    target = root / language / relative
+    new = not target.exists()  # rewriting a page takes no room
+    if new and not _room_for_one(root):
         logger.info("static pages: %s files already (STATIC_PAGES_MAX)", _limit())
         return
-    target = root / language / relative
     _make_folders(root, target.parent)
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".html")
     try:
@@ -214,7 +215,8 @@ def _write(
         with _suppressed():
             os.unlink(temporary)
         raise
-    _counted()
+    if new:
+        _counted()
     # A purge may have run since the render began: the file is then old already.
     if not still_current():
         with _suppressed():

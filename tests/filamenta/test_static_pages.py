@@ -154,6 +154,8 @@ def test_past_the_maximum_no_new_file_but_existing_ones_are_rewritten(pages, set
         write(f"/articles/{n}/")
     written = sorted(p.parent.name for p in pages.rglob("index.html"))
     assert written == ["0", "1", "2"]
+    write("/articles/1/", page("<p>newer</p>"))  # a page already there is still renewed
+    assert (pages / "en" / "articles" / "1" / "index.html").read_text() == "<p>newer</p>"
     # After a purge there is room again.
     static_pages.static_pages_purge()
     write("/articles/4/")
