@@ -25,6 +25,10 @@ MOVE_IMPORT_SECONDS = 120.0
 SEARCH_P95_MS = 50.0
 SEARCH_AT = 100_000
 SEARCH_VENDORS = ("sqlite", "postgresql", "mysql")
+# cPanel (Apache + Passenger): Apache's static copy of a page against the
+# smallest Django answer on the same stack, and a change seen by the next reader.
+STATIC_VS_MINIMAL = 10.0
+PUBLISH_VISIBLE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,7 @@ def evaluate(results: dict[str, Any]) -> list[Verdict]:
         )
 
     verdicts += search_verdicts(results)
+    verdicts += cpanel_verdicts(results)
 
     for tier in TIERS:
         rss = results.get("memory", {}).get(tier)
@@ -205,5 +210,41 @@ def search_verdicts(results: dict[str, Any]) -> list[Verdict]:
                 f"{worst['p95_ms']:.1f} ms ({kind}, the slowest kind)",
                 worst["p95_ms"] < SEARCH_P95_MS,
             )
+        )
+    return verdicts
+
+
+def cpanel_verdicts(results: dict[str, Any]) -> list[Verdict]:
+    """Apache's static page ≥ 10x the minimal Django view under Passenger; publish visible ≤ 1 s.
+
+    ``results["cpanel"]``: {"static page": load, "passenger hit": load,
+    "minimal view": load, "publish_to_visible_s": seconds}, loads as LoadResult dicts.
+    """
+    cpanel = results.get("cpanel", {})
+    scope = "cPanel: Apache + Passenger"
+    static = (cpanel.get("static page") or {}).get("rps")
+    minimal = (cpanel.get("minimal view") or {}).get("rps")
+    hit = (cpanel.get("passenger hit") or {}).get("rps")
+    target = "Apache's static page ≥ 10x the minimal Django view"
+    if static is not None and minimal:
+        factor = static / minimal
+        extra = f"; Passenger's @cached_page hit {hit:,.0f} req/s" if hit else ""
+        verdicts = [
+            Verdict(
+                target,
+                scope,
+                f"{factor:.1f}x ({static:,.0f} vs {minimal:,.0f} req/s{extra})",
+                factor >= STATIC_VS_MINIMAL,
+            )
+        ]
+    else:
+        verdicts = [Verdict(target, scope, "—", None)]
+    seconds = cpanel.get("publish_to_visible_s")
+    target = "an edit visible to the next anonymous reader ≤ 1 s"
+    if seconds is None:
+        verdicts.append(Verdict(target, scope, "—", None))
+    else:
+        verdicts.append(
+            Verdict(target, scope, f"{seconds:.3f} s", seconds <= PUBLISH_VISIBLE_SECONDS)
         )
     return verdicts

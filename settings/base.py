@@ -24,6 +24,7 @@ from filamenta.front_cache import front_cache_settings
 from filamenta.logging_config import logging_config
 from filamenta.media_storage import media_storage_from_env
 from filamenta.site_url import canonical_origin_from_env
+from filamenta.static_pages import static_pages_settings
 
 # PATHS
 # ------------------------------------------------------------------------------
@@ -184,6 +185,11 @@ LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en-us")
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+
+# STATIC PAGES FOR APACHE (filamenta/static_pages.py): off unless a host has
+# Apache serving a folder of ours (settings.cpanel turns it on).
+# ------------------------------------------------------------------------------
+globals().update(static_pages_settings(env))
 
 # STATIC AND MEDIA FILES
 # https://docs.djangoproject.com/en/5.2/howto/static-files/

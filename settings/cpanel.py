@@ -7,8 +7,10 @@ mysqlclient (PyMySQL stands in, see requirements/cpanel.txt).
 """
 
 from filamenta.backends.settings import backend_settings
+from filamenta.environment import BASE_DIR
 from filamenta.logging_config import logging_config
 from filamenta.media_storage import media_storage_from_env
+from filamenta.static_pages import public_dir, static_pages_settings
 
 from .hardened import *  # noqa: F403
 from .hardened import INSTANCE_DIR, LOG_LEVEL, PUBLIC_STATIC_FILES, env
@@ -37,3 +39,10 @@ globals().update(backend_settings(env=env, instance_dir=INSTANCE_DIR).django_set
 globals().update(
     media_storage_from_env(env, modes="public").django_settings(staticfiles=PUBLIC_STATIC_FILES)
 )
+
+# STATIC PAGES FOR APACHE (filamenta/static_pages.py, README "Static pages on cPanel")
+# ------------------------------------------------------------------------------
+# Anonymous readers get the public pages from Apache itself: each page
+# @cached_page stores is copied under public/_pages, which the .htaccess that
+# setup_site.py writes serves without waking Passenger. STATIC_PAGES_DIR= (empty) turns it off.
+globals().update(static_pages_settings(env, default_dir=str(public_dir(env, BASE_DIR) / "_pages")))

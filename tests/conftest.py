@@ -50,6 +50,7 @@ SHARED_FIXTURE_MODULES = frozenset(
     {
         "tests/bench/test_run.py",
         "tests/deploy/test_observatory_score.py",
+        "tests/deploy/test_static_pages_apache.py",
     }
 )
 

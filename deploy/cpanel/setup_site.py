@@ -40,6 +40,200 @@ RemoveHandler .php .phtml .php3 .php4 .php5 .php7 .php8 .phar .pl .py .cgi
 """
 
 
+# Headers a page answered by Django has and Apache's copy must not take from it:
+# they belong to one answer (length, cookies) or Apache sets them itself below.
+NOT_COPIED = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "content-language",
+        "vary",
+        "set-cookie",
+        "cache-control",
+        "expires",
+        "last-modified",
+        "etag",
+        "date",
+        "x-page-cache",
+        "x-accel-expires",
+        "strict-transport-security",
+    }
+)
+PAGES_BEGIN = "# BEGIN Filamenta static pages (deploy/cpanel/setup_site.py)"
+PAGES_END = "# END Filamenta static pages"
+
+
+def page_security_headers() -> dict[str, str]:
+    """The headers Django's middleware adds to every page, as this site's settings make them.
+
+    Asked of the site itself (robots.txt over HTTPS, through the whole
+    middleware stack), so the copy Apache serves carries exactly the CSP,
+    Permissions-Policy and the rest that the page rendered by Django does.
+    """
+    from django.conf import settings
+    from django.test import Client
+
+    host = next(
+        (h.lstrip(".") for h in settings.ALLOWED_HOSTS if h not in ("*",) and "*" not in h),
+        "localhost",
+    )
+    answer = Client(raise_request_exception=False).get("/robots.txt", secure=True, HTTP_HOST=host)
+    headers = {k: v for k, v in answer.items() if k.lower() not in NOT_COPIED and "nonce-" not in v}
+    if answer.has_header("Strict-Transport-Security"):
+        headers["Strict-Transport-Security"] = answer["Strict-Transport-Security"]
+    return headers
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def static_pages_htaccess(
+    *,
+    base: str,
+    pages: str,
+    public: str,
+    language_code: str,
+    session_cookie: str,
+) -> str:
+    """The public folder's rules: anonymous GET/HEAD without a query string get the page's file.
+
+    ``base``: the URL path Apache serves ``public`` at (the mount point, "/" at
+    the root); ``pages``: STATIC_PAGES_DIR relative to ``public``. Anything the
+    rules do not recognise (a session, a flash message, a query string, a
+    language the file would not be in, an Accept-Language with weights) goes
+    on to Passenger, which answers as always.
+    """
+    cookies = sorted({"sessionid", "__Host-sessionid", session_cookie, "messages"})
+    cookie_names = "|".join(c.replace(".", "\\.") for c in cookies)
+    default = next((c for c in ("en", "fr") if language_code.lower().split("-")[0] == c), "")
+    lines = [
+        PAGES_BEGIN,
+        "<IfModule mod_rewrite.c>",
+        "RewriteEngine On",
+        f"RewriteBase {base.rstrip('/')}/",
+        "# The copies are reached only through the rules below, never by their own URL.",
+        "RewriteCond %{ENV:REDIRECT_STATUS} ^$",
+        f"RewriteRule ^{pages}(/|$) - [R=404,L]",
+        "# The reader's language, as Django's LocaleMiddleware would choose it:",
+        "# the django_language cookie (en or fr) ...",
+        "RewriteCond %{HTTP_COOKIE} (^|;)\\s*django_language=(en|fr)\\s*(;|$)",
+        "RewriteRule ^ - [E=FILAMENTA_LANG:%2]",
+        "# ... else, without that cookie, the first Accept-Language tag when it has no weight ...",
+        "RewriteCond %{ENV:FILAMENTA_LANG} ^$",
+        "RewriteCond %{HTTP_COOKIE} !(^|;)\\s*django_language=",
+        "RewriteCond %{HTTP:Accept-Language} ^\\s*(en|fr)(-[A-Za-z0-9]+)*\\s*(,|$)",
+        "RewriteRule ^ - [E=FILAMENTA_LANG:%1]",
+    ]
+    if default:
+        lines += [
+            f"# ... else the site's language ({language_code}), only when no Accept-Language came.",
+            "RewriteCond %{ENV:FILAMENTA_LANG} ^$",
+            "RewriteCond %{HTTP_COOKIE} !(^|;)\\s*django_language=",
+            "RewriteCond %{HTTP:Accept-Language} ^$",
+            f"RewriteRule ^ - [E=FILAMENTA_LANG:{default}]",
+        ]
+    lines += [
+        "# Anonymous reads only: GET or HEAD, no query string, no session or messages cookie.",
+        "RewriteCond %{REQUEST_METHOD} ^(GET|HEAD)$",
+        "RewriteCond %{QUERY_STRING} ^$",
+        f"RewriteCond %{{HTTP_COOKIE}} !(^|;)\\s*({cookie_names})=",
+        "RewriteCond %{ENV:FILAMENTA_LANG} ^(en|fr)$",
+        f'RewriteCond "{public}/{pages}/%{{ENV:FILAMENTA_LANG}}/$1index.html" -f',
+        f"RewriteRule ^((?:[^/]+/)*)$ {pages}/%{{ENV:FILAMENTA_LANG}}/$1index.html [END]",
+        "</IfModule>",
+        PAGES_END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def pages_folder_htaccess(headers: dict[str, str]) -> str:
+    """In STATIC_PAGES_DIR itself: what every copy is sent with (purges keep this file)."""
+    lines = [
+        "# Written by deploy/cpanel/setup_site.py: pages Django rendered, served by Apache.",
+        "Options -Indexes",
+        "AddType text/html .html",
+        "AddCharset utf-8 .html",
+        "<IfModule mod_headers.c>",
+        "    Header set X-Static-Page 1",
+        '    Header set Cache-Control "max-age=0"',
+        '    Header set Vary "Accept-Language, Cookie"',
+        '    <If "%{REQUEST_URI} =~ m#/fr/#">',
+        "        Header set Content-Language fr",
+        "    </If>",
+        "    <Else>",
+        "        Header set Content-Language en",
+        "    </Else>",
+    ]
+    for name, value in headers.items():
+        if name.lower() == "strict-transport-security":
+            lines += [
+                "    <If \"%{HTTPS} == 'on'\">",
+                f"        Header always set {name} {_quoted(value)}",
+                "    </If>",
+            ]
+        else:
+            lines.append(f"    Header always set {name} {_quoted(value)}")
+    lines += [
+        "</IfModule>",
+        "<IfModule mod_php.c>",
+        "    php_flag engine off",
+        "</IfModule>",
+        "RemoveHandler .php .phtml .php3 .php4 .php5 .php7 .php8 .phar .pl .py .cgi",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _with_block(existing: str, block: str) -> str:
+    """``existing`` with our block replaced (or added first), the operator's lines kept."""
+    if PAGES_BEGIN in existing and PAGES_END in existing:
+        before, rest = existing.split(PAGES_BEGIN, 1)
+        after = rest.split(PAGES_END, 1)[1].lstrip("\n")
+        return before + block + after
+    return block + existing
+
+
+def publish_static_pages() -> None:
+    """The rules that let Apache answer anonymous readers from STATIC_PAGES_DIR."""
+    from django.conf import settings
+
+    from filamenta.environment import BASE_DIR, env
+    from filamenta.static_pages import FOLDER_MODE, public_dir, static_pages_purge
+
+    folder = settings.STATIC_PAGES_DIR
+    public = public_dir(env, BASE_DIR).resolve()
+    htaccess = public / ".htaccess"
+    existing = htaccess.read_text() if htaccess.exists() else ""
+    if not folder:
+        if PAGES_BEGIN in existing:
+            htaccess.write_text(_with_block(existing, "").lstrip("\n"))
+        print("STATIC_PAGES_DIR is empty: Passenger answers every page.", flush=True)
+        return
+    pages = Path(folder).resolve()
+    if public not in pages.parents:
+        print(f"STATIC_PAGES_DIR {pages} is not inside {public}: no rules written.", flush=True)
+        return
+    public.mkdir(parents=True, exist_ok=True)
+    pages.mkdir(parents=True, exist_ok=True)
+    for path in [pages, *[p for p in pages.parents if public in p.parents]]:
+        path.chmod(FOLDER_MODE)
+    # Pages of an older release may not match the new templates.
+    static_pages_purge()
+    (pages / ".htaccess").write_text(pages_folder_htaccess(page_security_headers()))
+    (pages / ".htaccess").chmod(0o644)
+    base = "/" + (env.str("APPLICATION_ROOT", default="") or "/").strip("/")
+    block = static_pages_htaccess(
+        base=base,
+        pages=pages.relative_to(public).as_posix(),
+        public=str(public),
+        language_code=settings.LANGUAGE_CODE,
+        session_cookie=settings.SESSION_COOKIE_NAME,
+    )
+    htaccess.write_text(_with_block(existing, block))
+    htaccess.chmod(0o644)
+    print(f"{htaccess}: Apache answers anonymous readers from {pages}.", flush=True)
+
+
 def publish_media() -> None:
     """``media`` in the public folder, a link to MEDIA_ROOT; MEDIA_ROOT reachable by Apache.
 
@@ -108,6 +302,12 @@ def main() -> int:
         publish_media()
     except OSError as error:
         print(f"FAILED at media: {error}", flush=True)
+        return 1
+    print("== static pages", flush=True)
+    try:
+        publish_static_pages()
+    except OSError as error:
+        print(f"FAILED at static pages: {error}", flush=True)
         return 1
     # No terminal for `createsuperuser`: the administrator comes from the same
     # variables its --noinput mode reads, DJANGO_SUPERUSER_USERNAME / _EMAIL /

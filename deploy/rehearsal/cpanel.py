@@ -15,6 +15,7 @@ import json
 import os
 import pwd
 import secrets
+import shutil
 import ssl
 import subprocess
 import time
@@ -75,6 +76,8 @@ LoadModule mime_module {modules}/mod_mime.so
 LoadModule env_module {modules}/mod_env.so
 # In EasyApache 4's default profile: the media .htaccess sets its headers with it.
 LoadModule headers_module {modules}/mod_headers.so
+# In EasyApache 4's default profile too: the public folder's static-page rules.
+LoadModule rewrite_module {modules}/mod_rewrite.so
 LoadModule passenger_module {modules}/mod_passenger.so
 LoadModule ssl_module {modules}/mod_ssl.so
 LoadModule socache_shmcb_module {modules}/mod_socache_shmcb.so
@@ -323,6 +326,7 @@ def rehearse(r: Rehearsal) -> None:
     )
     client_address_under_passenger(r, base, admin, manage_env)
     media_from_apache(r, staff, registry, manage_env, seen_pids)
+    static_pages_from_apache(r, base, staff, registry, manage_env, seen_pids, public)
     session_cookie = next((c for c in staff.set_cookie_lines if c.startswith("sessionid=")), "")
     r.check(
         "the session cookie is scoped to the prefix",
@@ -398,6 +402,221 @@ def rehearse(r: Rehearsal) -> None:
         else []
     )
     r.check("Apache logged no errors", not errors, "\n".join(errors[-5:]))
+
+
+WRITE_COPY = (
+    "from pathlib import Path; from django.http import HttpResponse; "
+    "from django.test import RequestFactory; from django.utils import translation; "
+    "from filamenta.static_pages import static_page_write; "
+    "translation.activate('en'); "
+    "static_page_write(request=RequestFactory().get({path!r}), "
+    "response=HttpResponse(Path({body!r}).read_bytes()), still_current=lambda: True)"
+)
+LATEST_ARTICLE = (
+    "import json; from apps.content.models import Article; "
+    "a = Article.objects.published().filter(kind='article').order_by('-pk').first(); "
+    "print(json.dumps([a.pk, a.slug, a.title]))"
+)
+
+
+def static_pages_from_apache(
+    r: Rehearsal,
+    base: str,
+    staff: Browser,
+    registry: Path,
+    env: dict[str, str],
+    seen_pids: set[str],
+    public: Path,
+) -> None:
+    """Anonymous readers get a published article from Apache's copy; everyone else from Django.
+
+    Passenger's processes count every request they serve (passenger-status):
+    the count does not move while Apache answers from public/_pages, and the
+    copy carries ``X-Static-Page: 1`` (the _pages .htaccess) and no
+    ``X-Page-Cache`` (only Django sends that).
+    """
+    found = r.manage("latest-article", "shell", "-c", LATEST_ARTICLE, env=env)
+    if not r.check("a published article to read", found.returncode == 0, found.stderr[-500:]):
+        return
+    pk, slug, title = json.loads(found.stdout.strip().splitlines()[-1])
+    path = f"/articles/{slug}/"
+    copy = public / "_pages" / "en" / "articles" / slug / "index.html"
+    reader = Browser(base, host="localhost", always={"Accept-Language": "en-GB,en"})
+
+    def counted(browser: Browser, target: str, **kwargs: object) -> tuple[object, int]:
+        before = passenger_processes(registry)
+        answer = browser.get(target, **kwargs)
+        served = delta(before, passenger_processes(registry))
+        seen_pids.update(served)
+        return answer, sum(served.values())
+
+    first, django_served = counted(reader, path)
+    r.check(
+        "the first anonymous read of an article is Django's, and leaves a copy in public/_pages",
+        first.status == 200 and django_served >= 1 and copy.is_file(),
+        f"{first.status} X-Page-Cache={first.header('X-Page-Cache')!r} served {django_served}; "
+        f"{copy} exists: {copy.exists()}",
+    )
+    if not copy.is_file():
+        # Django did not write it (the check above failed): write Django's answer
+        # through the same module, so the Apache side is still rehearsed.
+        body = public.parent / "first-read.html"
+        body.write_bytes(first.body)
+        script = WRITE_COPY.format(path=path, body=str(body))
+        wrote = r.manage("write-copy", "shell", "-c", script, env=env)
+        r.check(
+            "(fallback) the copy is written by static_page_write",
+            copy.is_file(),
+            wrote.stderr[-500:],
+        )
+    mode = oct(copy.stat().st_mode & 0o777) if copy.exists() else "none"
+    r.check(f"the copy is readable by Apache ({mode})", mode == "0o644", mode)
+    second, served = counted(reader, path)
+    r.check(
+        "the second anonymous read is Apache's copy: Passenger saw no request",
+        second.status == 200
+        and second.header("X-Static-Page") == "1"
+        and not second.header("X-Page-Cache")
+        and served == 0
+        and title in second.text,
+        f"{second.status} X-Static-Page={second.header('X-Static-Page')!r} "
+        f"X-Page-Cache={second.header('X-Page-Cache')!r} Passenger served {served}",
+    )
+    same = (
+        "Content-Security-Policy",
+        "Permissions-Policy",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "X-Frame-Options",
+        "Cross-Origin-Opener-Policy",
+    )
+
+    def directives(value: str) -> object:
+        # django-csp's directive order differs from process to process; the policy does not.
+        return sorted(d.strip() for d in value.split(";")) if ";" in value else value
+
+    differ = {
+        h: (first.header(h), second.header(h))
+        for h in same
+        if directives(first.header(h)) != directives(second.header(h))
+    }
+    r.check(
+        "Apache's copy carries Django's security headers, Content-Language, Vary and max-age=0",
+        not differ
+        and second.header("Content-Language") == "en"
+        and "Accept-Language" in second.header("Vary")
+        and "Cookie" in second.header("Vary")
+        and second.header("Cache-Control") == "max-age=0"
+        and second.header("Content-Type").startswith("text/html"),
+        f"differ {differ}; {second.headers}",
+    )
+    direct, _ = counted(reader, f"/_pages/en/articles/{slug}/index.html")
+    r.check("the copies have no URL of their own (404)", direct.status == 404, f"{direct.status}")
+    query, served = counted(reader, path + "?utm=1")
+    r.check(
+        "a read with a query string reaches Django",
+        query.status == 200 and not query.header("X-Static-Page") and served >= 1,
+        f"{query.status} X-Static-Page={query.header('X-Static-Page')!r} served {served}",
+    )
+    signed_in, served = counted(staff, path)
+    r.check(
+        "a reader with a session cookie reaches Django",
+        signed_in.status == 200 and not signed_in.header("X-Static-Page") and served >= 1,
+        f"{signed_in.status} X-Static-Page={signed_in.header('X-Static-Page')!r} served {served}",
+    )
+    french = Browser(base, host="localhost", always={"Accept-Language": "fr-FR,fr;q=0.9"})
+    fr_answer, served = counted(french, path)
+    r.check(
+        "a French Accept-Language is not served the English copy",
+        fr_answer.status == 200
+        and not (fr_answer.header("X-Static-Page") and fr_answer.header("Content-Language") == "en")
+        and (served >= 1 or fr_answer.header("Content-Language") == "fr"),
+        f"{fr_answer.status} X-Static-Page={fr_answer.header('X-Static-Page')!r} "
+        f"Content-Language={fr_answer.header('Content-Language')!r} served {served}",
+    )
+    weighted = Browser(base, host="localhost", always={"Accept-Language": "en;q=0.8, fr"})
+    w_answer, served = counted(weighted, path)
+    r.check(
+        "an Accept-Language with weights reaches Django",
+        w_answer.status == 200 and not w_answer.header("X-Static-Page") and served >= 1,
+        f"{w_answer.status} X-Static-Page={w_answer.header('X-Static-Page')!r} served {served}",
+    )
+    load_figures(r, base, path, registry, seen_pids)
+    new_title = f"Edited under Apache {secrets.token_hex(3)}"
+    saved = staff.submit(f"/admin/content/article/{pk}/change/", {"title": new_title})
+    published = time.monotonic()
+    r.check(
+        "an article is edited through the admin",
+        saved.status == 302,
+        f"{saved.status} {saved.text[:400]}",
+    )
+    r.check("the edit removed the copy", not copy.exists(), f"{copy} still there")
+    after, served = counted(reader, path)
+    # Publish-to-visible: until an anonymous read shows the new title (3 s at most).
+    seen = after
+    while new_title not in seen.text and time.monotonic() - published < 3:
+        seen = reader.get(path)
+    if new_title in seen.text:
+        FIGURES["publish_to_visible_s"] = round(time.monotonic() - published, 3)
+    r.check(
+        "the next anonymous read reaches Django and shows the new title",
+        after.status == 200
+        and not after.header("X-Static-Page")
+        and served >= 1
+        and new_title in after.text,
+        f"{after.status} X-Static-Page={after.header('X-Static-Page')!r} served {served}",
+    )
+    again, served = counted(reader, path)
+    r.check(
+        "then Apache answers the new title from a new copy",
+        again.header("X-Static-Page") == "1" and served == 0 and new_title in again.text,
+        f"{again.status} X-Static-Page={again.header('X-Static-Page')!r} served {served}",
+    )
+    if FIGURES:
+        from bench.targets import cpanel_verdicts
+
+        print(f"  figures (cPanel stack, wrk 8 connections): {json.dumps(FIGURES)}")
+        for verdict in cpanel_verdicts({"cpanel": FIGURES}):
+            print(f"  target: {verdict.target}: {verdict.measured} — {verdict.label}")
+
+
+# What load_figures and the publish timing measured (printed at the end of the section).
+FIGURES: dict[str, object] = {}
+
+
+def load_figures(r: Rehearsal, base: str, path: str, registry: Path, seen_pids: set[str]) -> None:
+    """wrk, 8 connections, 5 s each: Apache's copy, Passenger's @cached_page hit, a small view.
+
+    The hit is the same article with a query string (Django's page cache keys
+    only the parameters a view reads, so it is a hit, and Apache passes it on);
+    the small view is robots.txt, the cheapest Django answer this stack serves
+    without bench/urls.py. Only with REHEARSE_LOAD=1 (it costs 15 s).
+    """
+    if not os.environ.get("REHEARSE_LOAD") or not shutil.which("wrk"):
+        return
+    from bench.throughput import run_wrk
+
+    origin, prefix = base.split(PREFIX, 1)[0], PREFIX
+    for label, target in (
+        ("static page", path),
+        ("passenger hit", path + "?from=wrk"),
+        ("minimal view", "/robots.txt"),
+    ):
+        try:
+            result = run_wrk(
+                base_url=origin, paths=[prefix + target], seconds=5, connections=8
+            ).as_dict()
+        except (RuntimeError, ValueError, OSError) as error:
+            r.check(f"wrk measures {label}", False, str(error))
+            continue
+        FIGURES[label] = result
+        r.check(
+            f"wrk: {label} {result['rps']:,.0f} req/s, p99 {result['p99_ms']:.1f} ms, "
+            f"{result['errors']} errors",
+            result["requests"] > 0 and result["errors"] == 0,
+            str(result),
+        )
+    seen_pids.update(passenger_processes(registry))
 
 
 SIGN_IN_IP = (

@@ -135,6 +135,12 @@ def results(**overrides: Any) -> dict[str, Any]:
                 "total_bytes": 46000,
             },
         },
+        "cpanel": {
+            "static page": load(12000),
+            "passenger hit": load(900),
+            "minimal view": load(1000),
+            "publish_to_visible_s": 0.05,
+        },
         "locust": {},
         "errors": [],
     }

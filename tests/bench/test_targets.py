@@ -70,3 +70,20 @@ def test_a_featured_image_costing_more_than_ten_percent_is_missed():
     verdicts = by_scope(evaluate(run), "cached article with a featured image")
 
     assert verdicts == {"redis": True, "file": True, "memory": False}
+
+
+def test_apache_static_page_under_ten_times_the_minimal_view_is_missed():
+    run = results()
+    run["cpanel"]["static page"] = load(9000)
+
+    verdicts = by_scope(evaluate(run), "Apache's static page")
+
+    assert verdicts == {"cPanel: Apache + Passenger": False}
+
+
+def test_publish_to_visible_over_a_second_is_missed_and_absent_is_not_measured():
+    run = results()
+    run["cpanel"]["publish_to_visible_s"] = 1.5
+    assert by_scope(evaluate(run), "an edit visible") == {"cPanel: Apache + Passenger": False}
+    run["cpanel"] = {}
+    assert by_scope(evaluate(run), "an edit visible") == {"cPanel: Apache + Passenger": None}

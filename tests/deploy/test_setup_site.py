@@ -89,3 +89,73 @@ def test_creates_instance_private_on_default_paths(clean_env, tmp_path):
     assert stat.S_IMODE((instance / "logs").stat().st_mode) == 0o700
     # What Apache or whitenoise serves stays readable.
     assert stat.S_IMODE((tmp_path / "static" / "staticfiles.json").stat().st_mode) == 0o644
+
+
+def test_writes_the_static_page_rules_and_keeps_the_operators_lines(clean_env, tmp_path):
+    import stat
+    from pathlib import Path
+
+    public = Path(clean_env["CPANEL_PUBLIC_DIR"])
+    public.mkdir(parents=True)
+    (public / ".htaccess").write_text("# the operator's own line\n")
+    env_file = tmp_path / "site.env"
+    env_file.write_text(
+        f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}\nDJANGO_ALLOWED_HOSTS=example.com\n"
+        f"DATABASE_URL=sqlite:///{tmp_path}/site.sqlite3\nSTATIC_ROOT={tmp_path}/static\n"
+        "APPLICATION_ROOT=/filamenta\n"
+    )
+    env = {**clean_env, "FILAMENTA_ENV_FILE": str(env_file)}
+    first, again = run_setup(env), run_setup(env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert again.returncode == 0, again.stdout + again.stderr
+
+    rules = (public / ".htaccess").read_text()
+    assert rules.count("BEGIN Filamenta static pages") == 1  # replaced, not added again
+    assert rules.endswith("# the operator's own line\n")
+    for line in (
+        "RewriteEngine On",
+        "RewriteBase /filamenta/",
+        "RewriteCond %{REQUEST_METHOD} ^(GET|HEAD)$",
+        "RewriteCond %{QUERY_STRING} ^$",
+        "RewriteCond %{HTTP_COOKIE} !(^|;)\\s*(__Host-sessionid|messages|sessionid)=",
+        "RewriteCond %{HTTP_COOKIE} (^|;)\\s*django_language=(en|fr)\\s*(;|$)",
+        "RewriteCond %{HTTP:Accept-Language} ^\\s*(en|fr)(-[A-Za-z0-9]+)*\\s*(,|$)",
+        "RewriteCond %{HTTP:Accept-Language} ^$",
+        "RewriteRule ^ - [E=FILAMENTA_LANG:en]",
+        f'RewriteCond "{public.resolve()}/_pages/%{{ENV:FILAMENTA_LANG}}/$1index.html" -f',
+        "RewriteRule ^((?:[^/]+/)*)$ _pages/%{ENV:FILAMENTA_LANG}/$1index.html [END]",
+        "RewriteRule ^_pages(/|$) - [R=404,L]",
+    ):
+        assert line in rules.splitlines(), line
+
+    pages = public / "_pages"
+    assert stat.S_IMODE(pages.stat().st_mode) == 0o711
+    headers = (pages / ".htaccess").read_text()
+    assert stat.S_IMODE((pages / ".htaccess").stat().st_mode) == 0o644
+    assert "Header set X-Static-Page 1" in headers
+    assert 'Header set Vary "Accept-Language, Cookie"' in headers
+    assert 'Header set Cache-Control "max-age=0"' in headers
+    # Django's own values, asked of the site: the CSP as settings.hardened makes it.
+    csp = next(line for line in headers.splitlines() if "Content-Security-Policy" in line)
+    assert "Header always set Content-Security-Policy" in csp
+    assert "default-src 'none'" in csp
+    assert "Header always set Permissions-Policy" in headers
+    assert 'Header always set X-Frame-Options "DENY"' in headers
+    assert 'Header always set Strict-Transport-Security "max-age=31536000' in headers
+    assert "nonce-" not in headers
+
+
+def test_no_rules_when_static_pages_are_off(clean_env, tmp_path):
+    from pathlib import Path
+
+    env_file = tmp_path / "site.env"
+    env_file.write_text(
+        f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}\nDJANGO_ALLOWED_HOSTS=example.com\n"
+        f"DATABASE_URL=sqlite:///{tmp_path}/site.sqlite3\nSTATIC_ROOT={tmp_path}/static\n"
+        "STATIC_PAGES_DIR=\n"
+    )
+    result = run_setup({**clean_env, "FILAMENTA_ENV_FILE": str(env_file)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "STATIC_PAGES_DIR is empty" in result.stdout
+    htaccess = Path(clean_env["CPANEL_PUBLIC_DIR"]) / ".htaccess"
+    assert not htaccess.exists() or "RewriteEngine" not in htaccess.read_text()
