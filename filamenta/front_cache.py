@@ -60,6 +60,12 @@ PURGE_TIMEOUT_SECONDS = 2.0
 FRONT_SECONDS_WITH_PURGE = 300
 FRONT_SECONDS_WITHOUT_PURGE = 10
 
+# After a purge URL fails, this process skips it (a failure counted each time) for
+# this long: a bulk import or seed_demo saving rows one by one must not wait the
+# timeout once per row for a server that is down.
+PURGE_BACKOFF_SECONDS = 5.0
+_down_until: dict[str, float] = {}
+
 # urllib without the environment's proxies: a purge goes to the cache itself.
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -136,6 +142,9 @@ def front_cache_purge() -> None:
     """Make every front cache forget every page; never raises (each failure is counted)."""
     failed = 0
     for url in settings.EDGE_PURGE_URLS:
+        if time.monotonic() < _down_until.get(url, 0):
+            failed += 1
+            continue
         try:
             # The scheme was checked at start-up: http or https only (purge_urls_from_env).
             request = urllib.request.Request(url, method="PURGE")  # noqa: S310
@@ -143,7 +152,15 @@ def front_cache_purge() -> None:
                 answer.read()
         except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
             failed += 1
-            logger.warning("front cache purge of %s failed: %s", url, exc)
+            _down_until[url] = time.monotonic() + PURGE_BACKOFF_SECONDS
+            logger.warning(
+                "front cache purge of %s failed (%s); skipped for %.0f s",
+                url,
+                exc,
+                PURGE_BACKOFF_SECONDS,
+            )
+        else:
+            _down_until.pop(url, None)
     if getattr(settings, "STATIC_PAGES_DIR", ""):
         from filamenta.static_pages import static_pages_purge
 

@@ -10,14 +10,17 @@ must find its text, so the files and this rehearsal cannot drift apart.
 from __future__ import annotations
 
 import grp
+import html
 import json
 import os
 import secrets
 import shutil
 import ssl
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
-from devtools.local_servers import LOOPBACK, PROJECT_ROOT, free_port, wait_for_port
+from devtools.local_servers import LOOPBACK, PROJECT_ROOT, free_port, stop_group, wait_for_port
 
 from . import security_scan
 from .harness import (
@@ -28,7 +31,7 @@ from .harness import (
     write_env_file,
 )
 from .services import postgresql_database, private_redis
-from .site import admin_login, backends_report, create_admin, is_admin_page, upload_image
+from .site import Admin, admin_login, backends_report, create_admin, is_admin_page, upload_image
 from .web import Browser
 
 # Seconds the whole rehearsal may take (REHEARSE_BUDGET overrides).
@@ -37,12 +40,21 @@ BUDGET = 300
 HOST = "filamenta.test"
 DATABASE = "filamenta_rehearse_vps"
 VPS = PROJECT_ROOT / "deploy" / "vps"
-PACKAGES = {"nginx": "/usr/sbin/nginx", "openssl": "/usr/bin/openssl"}
+PACKAGES = {
+    "nginx": "/usr/sbin/nginx",
+    "openssl": "/usr/bin/openssl",
+    # The front cache's purge generation (deploy/vps/nginx.conf).
+    "libnginx-mod-http-lua": "/usr/share/nginx/modules-available/mod-http-lua.conf",
+}
 
 NGINX_MAIN = """\
 # The rehearsal's own main file: the shipped site is included as Debian's
 # nginx.conf includes sites-enabled/*, inside http {{}}.
 {user}
+# The modules Debian's modules-enabled loads for the front cache (its paths are
+# relative to /usr/share/nginx, not to this rehearsal's prefix).
+load_module /usr/lib/nginx/modules/ndk_http_module.so;
+load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
 worker_processes 1;
 pid {w}/nginx.pid;
 error_log {w}/nginx-error.log warn;
@@ -144,6 +156,7 @@ def rehearse(r: Rehearsal) -> None:
     redis_url = private_redis(r, env)
 
     static_root, media_root = r.workdir / "staticfiles", r.workdir / "media"
+    purge_port = free_port()  # nginx's purge listener, 8089 in the shipped file
     env_file = write_env_file(
         r.workdir / "site.env",
         {
@@ -157,6 +170,7 @@ def rehearse(r: Rehearsal) -> None:
             "MEDIA_ROOT": str(media_root),
             # Low, so the scan's look-alike check reaches the limit in a few attempts.
             "LOGIN_RATE_PER_ACCOUNT": "3/15m",
+            "EDGE_PURGE_URLS": f"http://{LOOPBACK}:{purge_port}/purge",
         },
     )
     env = clean_environment(FILAMENTA_ENV_FILE=str(env_file))
@@ -198,6 +212,8 @@ def rehearse(r: Rehearsal) -> None:
             "/srv/filamenta/media/": f"{media_root}/",
             "/var/log/nginx/": f"{logs}/",
             "/var/www/letsencrypt": str(r.workdir / "acme"),
+            "/var/cache/nginx/filamenta": str(r.workdir / "nginx-cache"),
+            "listen 127.0.0.1:8089;": f"listen {LOOPBACK}:{purge_port};",
         },
         "deploy/vps/nginx.conf",
     )
@@ -230,7 +246,109 @@ def rehearse(r: Rehearsal) -> None:
         wait_for_port(https_port, timeout=20, process=nginx),
         r.log_tail("nginx"),
     )
+
+    def restart_gunicorn(label: str) -> subprocess.Popen:
+        started = r.start(
+            label, ["gunicorn", "-c", str(VPS / "gunicorn.conf.py")], env=gunicorn_env
+        )
+        wait_for_port(gunicorn_port, timeout=60, process=started)
+        return started
+
+    # First: the checks below sign in (a code is good once) and lock the account out.
+    # An editor of its own: a code is good once, and the checks below sign in too.
+    editor = create_admin(r, env)
+    front_cache_checks(r, env, editor, https_port, cert, gunicorn, restart_gunicorn)
     checks_through_nginx(r, env, admin, http_port, https_port, gunicorn_port, cert)
+
+
+FIRST_ARTICLE = (
+    "import json; from apps.content.models import Article; "
+    "a = Article.objects.filter(status='published').order_by('pk').first(); "
+    "print(json.dumps(a and [a.pk, a.slug, a.title]))"
+)
+
+
+def front_cache_checks(
+    r: Rehearsal,
+    env: dict[str, str],
+    admin: Admin,
+    https_port: int,
+    cert: Path,
+    gunicorn: subprocess.Popen,
+    restart_gunicorn: Callable[[str], subprocess.Popen],
+) -> None:
+    """nginx answers anonymous readers, even with gunicorn stopped; an edit purges it at once."""
+    tls = ssl.create_default_context(cafile=str(cert))
+
+    def reader() -> Browser:
+        return Browser(f"https://{LOOPBACK}:{https_port}", host=HOST, tls=tls)
+
+    found = r.manage("front-article", "shell", "-c", FIRST_ARTICLE, env=env)
+    article = json.loads((found.stdout.strip().splitlines() or ["null"])[-1])
+    r.require("a published article for the front cache (seed_demo)", bool(article), found.stderr)
+    pk, slug, title = article
+    path = f"/articles/{slug}/"
+    first, second = reader().get(path), reader().get(path)
+    r.check(
+        "nginx keeps the anonymous article: the second read is its HIT",
+        first.status == second.status == 200 and second.header("X-Front-Cache") == "HIT",
+        f"{first.header('X-Front-Cache')} then {second.header('X-Front-Cache')}",
+    )
+    r.check(
+        "X-Accel-Expires (Django's offer to nginx) never reaches a reader",
+        not second.header("X-Accel-Expires") and not first.header("X-Accel-Expires"),
+        second.header("X-Accel-Expires"),
+    )
+    stop_group(gunicorn)
+    down = reader().get(path)
+    r.check(
+        "with gunicorn stopped, nginx still answers the article from its cache",
+        down.status == 200
+        and html.escape(title) in down.text
+        and down.header("X-Front-Cache") in ("HIT", "STALE"),
+        f"{down.status} {down.header('X-Front-Cache')}",
+    )
+    restart_gunicorn("gunicorn-restarted")
+    odd = reader().get(f"{path}?utm_source=x")
+    r.check(
+        "a made-up query string goes past the cache (BYPASS)",
+        odd.status == 200 and odd.header("X-Front-Cache") == "BYPASS",
+        f"{odd.status} {odd.header('X-Front-Cache')}",
+    )
+    editor = reader()
+    signed = admin_login(editor, admin)
+    r.check(
+        "the administrator signs in through nginx",
+        signed.status == 302 and "/admin/" in signed.header("Location"),
+        f"{signed.status} {signed.header('Location')} {signed.text[:300]}",
+    )
+    signed_in = [editor.get(path) for _ in range(2)]
+    r.check(
+        "a signed-in reader never gets nginx's copy",
+        all(s.status == 200 and s.header("X-Front-Cache") == "BYPASS" for s in signed_in),
+        str([s.header("X-Front-Cache") for s in signed_in]),
+    )
+    failed_before = backends_report(r, env).get("front_cache", {}).get("purge_failures")
+    new_title = f"{title} (edited behind nginx)"
+    saved = editor.submit(f"/admin/content/article/{pk}/change/", {"title": new_title})
+    r.check("the article is edited through the admin", saved.status == 302, f"{saved.status}")
+    after, again = reader().get(path), reader().get(path)
+    r.check(
+        "the edit shows on the next anonymous request (the site purged nginx)",
+        html.escape(new_title) in after.text and after.header("X-Front-Cache") == "MISS",
+        f"{after.header('X-Front-Cache')}",
+    )
+    r.check(
+        "then nginx keeps the new page",
+        html.escape(new_title) in again.text and again.header("X-Front-Cache") == "HIT",
+        f"{again.header('X-Front-Cache')}",
+    )
+    front = backends_report(r, env).get("front_cache", {})
+    r.check(
+        "manage.py backends shows the purge, and it did not fail",
+        bool(front.get("last_purged_at")) and front.get("purge_failures") == failed_before,
+        f"{failed_before} failed before the edit (nginx not started yet); now {front}",
+    )
 
 
 def checks_through_nginx(

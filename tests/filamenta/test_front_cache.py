@@ -50,6 +50,13 @@ class PurgeRecorder:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def no_backoff() -> Iterator[None]:
+    front_cache._down_until.clear()
+    yield
+    front_cache._down_until.clear()
+
+
 @pytest.fixture
 def purges(settings) -> Iterator[PurgeRecorder]:
     recorder = PurgeRecorder()
@@ -250,3 +257,20 @@ def test_the_operations_page_and_the_command_show_the_front_caches(
     assert reported["purge_failures"] >= 1
     assert reported["last_purged_at"] is not None
     assert f"Purges:       {dead}; last " in text.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_cache_that_failed_is_skipped_for_a_while_then_tried_again(settings, monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(front_cache.time, "monotonic", lambda: clock[0])
+    recorder = PurgeRecorder(status=503)
+    settings.EDGE_PURGE_URLS = [recorder.url]
+    try:
+        front_cache.front_cache_purge()
+        front_cache.front_cache_purge()  # skipped: no request, one more failure
+        clock[0] += front_cache.PURGE_BACKOFF_SECONDS
+        front_cache.front_cache_purge()
+    finally:
+        recorder.close()
+
+    assert len(recorder.received) == 2
