@@ -1,3 +1,4 @@
+# ruff: noqa: E501, RUF001 -- sentences in French typography, with the typographic apostrophe.
 """French for the site's own strings (Django's admin and auth bring their own)."""
 
 FRENCH = {
@@ -7,7 +8,7 @@ FRENCH = {
     "The article this one translates, if any.": "L’article que celui-ci traduit, s’il y en a un.",
     "Log in": "Connexion",
     "Too many attempts": "Trop de tentatives",
-    "Forgotten your password? You can <a href=\"%(reset_url)s\">reset it</a> once the wait is over.": "Mot de passe oublié ? Vous pourrez <a href=\"%(reset_url)s\">le réinitialiser</a> une fois l’attente passée.",
+    'Forgotten your password? You can <a href="%(reset_url)s">reset it</a> once the wait is over.': 'Mot de passe oublié ? Vous pourrez <a href="%(reset_url)s">le réinitialiser</a> une fois l’attente passée.',
     "Server error": "Erreur du serveur",
     "Something went wrong": "Une erreur s’est produite",
     "The error has been logged. Please try again in a moment.": "L’erreur a été consignée. Veuillez réessayer dans un instant.",
@@ -23,7 +24,7 @@ FRENCH = {
     "Search": "Rechercher",
     "Change language": "Changer de langue",
     "Draft: only staff can see this page.": "Brouillon : seule l’équipe voit cette page.",
-    "Scheduled: visitors see this page from <time datetime=\"%(iso)s\">%(when)s</time>.": "Programmé : les visiteurs verront cette page à partir du <time datetime=\"%(iso)s\">%(when)s</time>.",
+    'Scheduled: visitors see this page from <time datetime="%(iso)s">%(when)s</time>.': 'Programmé : les visiteurs verront cette page à partir du <time datetime="%(iso)s">%(when)s</time>.',
     "Archived: kept for reference.": "Archivé : conservé pour mémoire.",
     "Forgotten your password?": "Mot de passe oublié ?",
     "Someone asked to reset the password of your account %(username)s on %(site_name)s.": "Quelqu’un a demandé la réinitialisation du mot de passe de votre compte %(username)s sur %(site_name)s.",
