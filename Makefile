@@ -102,6 +102,14 @@ format: $(VENV)/.installed-test
 checks: $(VENV)/.installed-test
 	$(CHECK_ENV) $(MANAGE) check --fail-level WARNING
 	$(CHECK_ENV) $(MANAGE) makemigrations --check --dry-run
+	@# The French .po must hold every marked string and the committed .mo match it.
+	$(CHECK_ENV) $(MANAGE) makemessages -l fr --no-obsolete $(MESSAGES_IGNORE)
+	git diff --exit-code -I'POT-Creation-Date' -- locale
+	$(CHECK_ENV) $(MANAGE) compilemessages -l fr
+	git diff --exit-code -- locale
+
+# What makemessages leaves out: installed packages, run-time files, tests and tools.
+MESSAGES_IGNORE = -i .venv -i instance -i staticfiles -i static -i tests -i bench -i devtools -i deploy
 
 test-sqlite: $(VENV)/.installed-test
 	@echo "== tests on SQLite"

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from apps.media.chooser import media_chooser
 from apps.media.views import media_urlpatterns
@@ -21,6 +23,11 @@ urlpatterns = [
     path("admin/media/chooser/", admin.site.admin_view(media_chooser), name="admin_media_chooser"),
     path("admin/", admin.site.urls),
     path("accounts/", include("apps.users.urls")),
+    # The footer's language switcher posts here (sets the django_language cookie).
+    # Without a CSRF token: one in the footer would set the CSRF cookie on every
+    # page and make none of them cacheable; the worst a forged post does is
+    # change a reader's language, which they change back in one click.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     # Uploads, with DEBUG only: deployed, the web server or the object store serves them.
     *media_urlpatterns(),
     path("", include("apps.content.urls")),

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The reader's language: the django_language cookie, else Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -111,6 +113,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.siteadmin.context_processors.site",
@@ -181,7 +184,17 @@ AUTH_PASSWORD_VALIDATORS = [
 # INTERNATIONALISATION
 # https://docs.djangoproject.com/en/5.2/topics/i18n/
 # ------------------------------------------------------------------------------
-LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en-us")
+# The site's own language (feeds, e-mails to no one in particular, readers whose
+# browser asks for neither); each reader then chooses with the footer switcher
+# (the django_language cookie) or their browser's Accept-Language (LocaleMiddleware).
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LANGUAGE_CODE = env.str("DJANGO_LANGUAGE_CODE", default="en").strip().lower()
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"DJANGO_LANGUAGE_CODE={LANGUAGE_CODE!r} is not a language of the site: "
+        f"accepts {' or '.join(dict(LANGUAGES))}."
+    )
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

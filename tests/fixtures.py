@@ -166,6 +166,8 @@ def article_form(**fields: Any) -> dict[str, str]:
         "title": "Hello",
         "slug": "hello",
         "kind": "article",
+        "language": "en",
+        "translation_of": "",
         "body": "<p>Hi</p>",
         "status": "draft",
         "author": "",

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
 from apps.media.models import MediaItem
@@ -48,8 +49,9 @@ class ArticleAdminForm(forms.ModelForm):
     class Meta:
         model = Article
         fields = (
-            "title", "slug", "kind", "section", "tags", "featured_image", "body",
-            "status", "author", "published_at", "unpublish_at", "meta_description",
+            "title", "slug", "kind", "language", "translation_of", "section", "tags",
+            "featured_image", "body", "status", "author", "published_at", "unpublish_at",
+            "meta_description",
         )  # fmt: skip
 
     def clean_tags(self) -> list[str]:
@@ -84,7 +86,7 @@ class ArticleAdmin(ArticleRevisionsMixin, ServiceAuditedModelAdmin):
     list_select_related = ("author", "section")
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
-    autocomplete_fields = ("author",)
+    autocomplete_fields = ("author", "translation_of")
     readonly_fields = ("created_at", "updated_at")
     actions = ("publish_selected", "archive_selected")
     list_per_page = 50
@@ -93,6 +95,7 @@ class ArticleAdmin(ArticleRevisionsMixin, ServiceAuditedModelAdmin):
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "section", "tags", "featured_image", "body")}),
         ("Publication", {"fields": ("status", "author", "published_at", "unpublish_at")}),
+        (_("Language"), {"fields": ("language", "translation_of")}),
         ("Search engines and sharing", {"fields": ("meta_description",)}),
         ("Dates", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )

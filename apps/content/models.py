@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
@@ -95,6 +96,12 @@ class TaggedArticle(TaggedItemBase):
         ]
 
 
+def article_default_language() -> str:
+    """The site's language when the article was written (a callable, so that a
+    change of DJANGO_LANGUAGE_CODE needs no migration)."""
+    return settings.LANGUAGE_CODE
+
+
 class Article(models.Model):
     class Kind(models.TextChoices):
         PAGE = "page", "Page"
@@ -145,6 +152,23 @@ class Article(models.Model):
         related_name="articles",
     )
     tags = TaggableManager(through=TaggedArticle, blank=True)
+    # The language the text is written in, whatever the interface language.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=article_default_language,
+    )
+    # A translation points at its original; the article pages link them with hreflang.
+    translation_of = models.ForeignKey(
+        "self",
+        verbose_name=_("translation of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="translations",
+        help_text=_("The article this one translates, if any."),
+    )
     meta_description = models.CharField(
         max_length=300,
         blank=True,

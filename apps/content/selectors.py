@@ -16,7 +16,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Max, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from filamenta.caching import VALUES_ALIAS, cached, versions_get
@@ -131,6 +131,25 @@ def article_get_public(*, slug: str) -> Article | None:
     return (
         _with_pictures(Article.objects.public().filter(slug=slug)).prefetch_related("tags").first()
     )
+
+
+def article_list_translations(*, article: Article) -> list[Article]:
+    """The public translations of ``article`` (its original and the original's
+    other translations), one per language other than its own: what the page's
+    ``<link rel="alternate" hreflang>`` and the sitemap's alternates name."""
+    root_id = article.translation_of_id or article.pk
+    found = (
+        Article.objects.public()
+        .filter(Q(pk=root_id) | Q(translation_of_id=root_id))
+        .exclude(pk=article.pk)
+        .exclude(language=article.language)
+        .only("slug", "language", "title")
+        .order_by("language", "pk")
+    )
+    seen: dict[str, Article] = {}
+    for other in found:
+        seen.setdefault(other.language, other)
+    return list(seen.values())
 
 
 def article_list_editable(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -54,6 +55,8 @@ ARTICLE_FIELDS = frozenset(
         "slug",
         "body",
         "kind",
+        "language",
+        "translation_of",
         "status",
         "author",
         "published_at",
@@ -282,6 +285,8 @@ def article_create(
     section: Section | None = None,
     tags: Iterable[Any] | str | None = None,
     meta_description: str = "",
+    language: str = "",
+    translation_of: Article | None = None,
     by: Any = None,
 ) -> Article:
     """Create an item (a draft unless told otherwise) and record it as added, once.
@@ -302,6 +307,8 @@ def article_create(
         featured_image=featured_image,
         section=section,
         meta_description=meta_description,
+        language=language or settings.LANGUAGE_CODE,
+        translation_of=translation_of,
     )
     names = article_tag_names(tags)
     _featured_image_check(image=featured_image, by=by)

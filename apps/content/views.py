@@ -18,6 +18,7 @@ from .selectors import (
     article_get_public,
     article_list_latest,
     article_list_related,
+    article_list_translations,
     article_next_change,
     section_get_page,
     tag_get_page,
@@ -64,8 +65,11 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if article is None:
         raise Http404("No article at this address.")
     related = article_list_related(article=article) if article.is_public else []
+    translations = article_list_translations(article=article)
     response = render(
-        request, "content/article_detail.html", {"article": article, "related": related}
+        request,
+        "content/article_detail.html",
+        {"article": article, "related": related, "translations": translations},
     )
     if not article.is_public:
         # A draft preview must never land in a shared cache, ours (cached_page

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.hashers import make_password
@@ -14,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.siteadmin.models import AuditEntry
 from apps.siteadmin.selectors import site_settings_get
@@ -238,7 +239,9 @@ def users_create_many(
     return len(users)
 
 
-def password_reset_send(*, email: str, domain: str, use_https: bool) -> None:
+def password_reset_send(
+    *, email: str, domain: str, use_https: bool, language: str | None = None
+) -> None:
     """Mail a reset link to each active account with ``email`` that has a password.
 
     An address with no account gets nothing, and the caller cannot tell:
@@ -250,11 +253,13 @@ def password_reset_send(*, email: str, domain: str, use_https: bool) -> None:
     form = PasswordResetForm({"email": email})
     if not form.is_valid():
         return
-    form.save(
-        domain_override=domain,
-        use_https=use_https,
-        extra_email_context={"site_name": site_settings_get().site_name},
-    )
+    # ``language``: the reader's, from the request (this thread has none active).
+    with translation.override(language or settings.LANGUAGE_CODE):
+        form.save(
+            domain_override=domain,
+            use_https=use_https,
+            extra_email_context={"site_name": site_settings_get().site_name},
+        )
 
 
 NOTICE_SUBJECTS = {

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -96,6 +97,8 @@ class PasswordResetView(Throttled, InvalidFormIs400, auth_views.PasswordResetVie
             email=email,
             domain=get_current_site(self.request).domain,
             use_https=self.request.is_secure(),
+            # The mail thread has no request: it writes in the reader's language.
+            language=translation.get_language(),
         )
         mail_after_commit(job, what="a password reset mail")
         return HttpResponseRedirect(self.get_success_url())

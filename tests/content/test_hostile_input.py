@@ -36,6 +36,7 @@ def test_article_fields_entered_in_the_admin_are_inert_everywhere(client, editor
             "title": payload,
             "slug": "hostile",
             "kind": "article",
+            "language": "en",
             "body": f"<p>text</p>{payload}",
             "status": "published",
             "author": editor.pk,

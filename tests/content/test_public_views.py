@@ -156,9 +156,10 @@ def test_sitemap_lists_every_published_item(client):
 # items carry a section and tags, which the article page shows with related items.
 TAXONOMY_URLS = ["/sections/s/", "/tags/t/", "/sections/s/feed/", "/tags/t/feed/"]
 # Reads some pages make beyond the list's, each a fixed number: the article's tags
-# and its related items (a cached call: its version, its query); the section or
+# and its related items (a cached call: its version, its query), its translations
+# (the hreflang links, one query); the section or
 # tag itself; the sitemap's sections and tags (one cached call, two queries).
-EXTRA_QUERIES_COLD = {"/articles/a-1/": 2, "/sections/s/": 1, "/tags/t/": 1, "/sitemap.xml": 1}
+EXTRA_QUERIES_COLD = {"/articles/a-1/": 3, "/sections/s/": 1, "/tags/t/": 1, "/sitemap.xml": 1}
 
 
 def publish_classified(n: int, **fields) -> Article:
