@@ -135,6 +135,8 @@ def page_paths(base_url: str) -> dict[str, str]:
         "minimal view": "/bench/minimal/",
         "home": "/",
         "cached article": articles[0],
+        # bench/urls.py: the same article under Django's own cache_page.
+        "stock cache_page article": "/bench/stock" + articles[0],
         # The same cached page with a featured image (<picture>, og:image): beside the above.
         "featured article": featured[0],
         # bench/urls.py: the same article view, with its cached read invalidated first.

@@ -11,6 +11,10 @@ from typing import Any
 
 TIERS = ("redis", "file", "memory")
 CACHED_VS_CEILING = 0.70
+# Issue 15: a page-cache hit is one call to the cache; on the shared tiers it must
+# come closer to the ceiling, and beat Django's stock cache_page (two gets a hit).
+CACHED_VS_CEILING_BY_TIER = {"redis": 0.80, "file": 0.80, "memory": 0.70}
+CACHED_VS_STOCK_BY_TIER = {"redis": 1.3, "file": 1.3, "memory": 1.0}
 CACHED_VS_UNCACHED = 3.0
 FILE_VS_REDIS = 2.0
 OUTAGE_P99_FACTOR = 3.0
@@ -57,14 +61,27 @@ def evaluate(results: dict[str, Any]) -> list[Verdict]:
         uncached = _rps(results, tier, "uncached article")
         if cached is not None and ceiling:
             share = cached / ceiling
+            goal = CACHED_VS_CEILING_BY_TIER.get(tier, CACHED_VS_CEILING)
             verdicts.append(
                 Verdict(
-                    "cached article ≥ 70 % of the minimal-view ceiling",
+                    f"cached article ≥ {goal * 100:.0f} % of the minimal-view ceiling",
                     tier,
                     f"{share:.0%} ({cached:,.0f} of {ceiling:,.0f} req/s)",
-                    share >= CACHED_VS_CEILING,
+                    share >= goal,
                 )
             )
+            stock = _rps(results, tier, "stock cache_page article")
+            if stock:
+                factor = cached / stock
+                wanted = CACHED_VS_STOCK_BY_TIER.get(tier, 1.0)
+                verdicts.append(
+                    Verdict(
+                        f"cached article ≥ {wanted:g}x Django's cache_page",
+                        tier,
+                        f"{factor:.2f}x ({cached:,.0f} vs {stock:,.0f} req/s)",
+                        factor >= wanted,
+                    )
+                )
         else:
             verdicts.append(Verdict("cached article ≥ 70 % of the ceiling", tier, "—", None))
         if cached is not None and uncached:

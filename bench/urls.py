@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+from django.views.decorators.cache import cache_page
 
 from apps.content.selectors import article_get_public, section_get_page, tag_get_page
 from apps.content.views import article_detail, section_detail, tag_detail
@@ -34,7 +35,13 @@ def uncached_tag(request: HttpRequest, slug: str) -> HttpResponse:
     return tag_detail.__wrapped__(request, slug=slug)
 
 
+# The same article view under Django's stock page cache, side by side with ours:
+# per-process on the memory tier, and it never sees a change before its timeout.
+stock_article = cache_page(300, key_prefix="bench-stock")(article_detail.__wrapped__)
+
+
 urlpatterns = [
+    path("bench/stock/articles/<slug:slug>/", stock_article, name="bench-stock-article"),
     path("bench/minimal/", minimal, name="bench-minimal"),
     path("bench/uncached/articles/<slug:slug>/", uncached_article, name="bench-uncached-article"),
     path("bench/uncached/sections/<slug:slug>/", uncached_section, name="bench-uncached-section"),
