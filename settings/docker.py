@@ -47,7 +47,6 @@ globals().update(
 
 # FRONT CACHES (filamenta/front_cache.py, README "Caches in front of the site")
 # ------------------------------------------------------------------------------
-# The compose file's nginx keeps no page yet (its image has no lua module for the
-# purge generation of deploy/vps/nginx.conf): no purge URL by default, so a cache
-# put in front keeps a page 10 s unless EDGE_PURGE_URLS names its purge URL.
-globals().update(front_cache_settings(env, front=True))
+# The nginx service keeps the anonymous pages (deploy/docker/nginx.conf) and takes
+# purges on 127.0.0.1:8089: it shares web's network namespace, and publishes nothing else.
+globals().update(front_cache_settings(env, purge_default="http://127.0.0.1:8089/purge", front=True))
