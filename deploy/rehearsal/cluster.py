@@ -14,7 +14,9 @@ during the outage is fresh on both servers afterwards.
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import ssl
 import time
 from urllib.parse import urlsplit
 
@@ -36,6 +38,7 @@ from .site import (
     settings_value,
     upload_image,
 )
+from .vps import NGINX_MAIN, VPS, self_signed_certificate, substitute
 from .web import Browser
 
 # Seconds the whole rehearsal may take (REHEARSE_BUDGET overrides).
@@ -63,7 +66,11 @@ def rehearse(r: Rehearsal) -> None:
     redis = PrivateRedis(r, env, persist=True)
     redis_url = redis.url
     store = seaweed_store(r)
+    # Each server's nginx (deploy/vps/nginx.conf) takes purges on a port of its own;
+    # every server purges both, as EDGE_PURGE_URLS lists them for a fleet.
+    purge_ports = (free_port(), free_port())
     values = {
+        "EDGE_PURGE_URLS": ",".join(f"http://{LOOPBACK}:{p}/purge" for p in purge_ports),
         "DEPLOYMENT_TARGET": "production",
         # One key for the whole fleet, or a session signed by one is refused by the other.
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
@@ -160,6 +167,11 @@ def rehearse(r: Rehearsal) -> None:
     )
     rate_limit_across_servers(r, env, ports)
     content_fresh_across_servers(r, env, ports, visitor)
+    fronts = [
+        start_front_nginx(r, n, port, purge_port)
+        for n, (port, purge_port) in enumerate(zip(ports, purge_ports, strict=True), start=1)
+    ]
+    front_caches_across_servers(r, env, ports, fronts, visitor)
     upload_seen_across_servers(r, env, ports, visitor, store)
     recycled_through_an_outage(r, env, ports, visitor, redis)
 
@@ -213,6 +225,86 @@ def content_fresh_across_servers(
         "server 2 shows the change at once (detail and list)",
         all(p.status == 200 and new_title in p.text for p in after),
         f"statuses {[p.status for p in after]}",
+    )
+
+
+def start_front_nginx(r: Rehearsal, n: int, gunicorn_port: int, purge_port: int) -> Browser:
+    """Server ``n``'s nginx from deploy/vps/nginx.conf, in front of its gunicorn; a reader of it."""
+    prefix = r.workdir / f"nginx-{n}"
+    (prefix / "nginx-tmp").mkdir(parents=True)
+    cert, key = self_signed_certificate(r, prefix / "tls")
+    https_port = free_port()
+    site = substitute(
+        r,
+        (VPS / "nginx.conf").read_text(),
+        {
+            "listen 80;": f"listen {LOOPBACK}:{free_port()};",
+            "listen [::]:80;": "",
+            "listen 443 ssl http2;": f"listen {LOOPBACK}:{https_port} ssl http2;",
+            "listen [::]:443 ssl http2;": "",
+            "server_name example.com www.example.com;": f"server_name {HOST};",
+            "server 127.0.0.1:8000;": f"server {LOOPBACK}:{gunicorn_port};",
+            "/etc/letsencrypt/live/example.com/fullchain.pem": str(cert),
+            "/etc/letsencrypt/live/example.com/privkey.pem": str(key),
+            "/srv/filamenta/staticfiles/": f"{r.workdir / 'staticfiles'}/",
+            "/srv/filamenta/media/": f"{prefix / 'media'}/",
+            "/var/log/nginx/": f"{prefix}/",
+            "/var/www/letsencrypt": str(prefix / "acme"),
+            "/var/cache/nginx/filamenta": str(prefix / "cache"),
+            "listen 127.0.0.1:8089;": f"listen {LOOPBACK}:{purge_port};",
+        },
+        "deploy/vps/nginx.conf",
+    )
+    (prefix / "site.conf").write_text(site)
+    user = "user www-data www-data;" if os.geteuid() == 0 else ""
+    main = prefix / "nginx.conf"
+    main.write_text(NGINX_MAIN.format(w=prefix, site=prefix / "site.conf", user=user))
+    nginx = r.start(
+        f"nginx-{n}",
+        ["nginx", "-p", str(prefix), "-c", str(main), "-g", "daemon off;"],
+        env=os.environ.copy(),
+    )
+    r.require(
+        f"server {n}'s nginx (deploy/vps/nginx.conf) serves it",
+        wait_for_port(https_port, timeout=20, process=nginx),
+        r.log_tail(f"nginx-{n}"),
+    )
+    tls = ssl.create_default_context(cafile=str(cert))
+    return Browser(f"https://{LOOPBACK}:{https_port}", host=HOST, tls=tls)
+
+
+def front_caches_across_servers(
+    r: Rehearsal,
+    env: dict[str, str],
+    ports: tuple[int, int],
+    fronts: list[Browser],
+    editor: Browser,
+) -> None:
+    """Server 2's nginx keeps the article; an edit through server 1 purges it there at once."""
+    result = r.manage("front-article", "shell", "-c", FIRST_ARTICLE, env=env)
+    found = json.loads(result.stdout.strip().splitlines()[-1]) if result.returncode == 0 else None
+    r.require("a published article for the front caches", bool(found), result.stderr[-500:])
+    pk, slug, _title = found
+    path = f"/articles/{slug}/"
+
+    def read(front: Browser):
+        return Browser(front.base, host=HOST, tls=front.tls).get(path)
+
+    warm = [read(fronts[1]) for _ in range(2)]
+    r.check(
+        "server 2's nginx keeps the anonymous article (HIT)",
+        warm[-1].status == 200 and warm[-1].header("X-Front-Cache") == "HIT",
+        str([(w.status, w.header("X-Front-Cache")) for w in warm]),
+    )
+    new_title = f"Changed behind both caches {secrets.token_hex(3)}"
+    editor.base = server(ports[0]).base
+    saved = editor.submit(f"/admin/content/article/{pk}/change/", {"title": new_title})
+    r.check("the article is changed through server 1's admin", saved.status == 302)
+    after = read(fronts[1])
+    r.check(
+        "server 2's nginx shows the change at once (server 1 purged it)",
+        after.status == 200 and new_title in after.text and after.header("X-Front-Cache") == "MISS",
+        f"{after.status} {after.header('X-Front-Cache')}",
     )
 
 
