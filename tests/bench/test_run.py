@@ -92,6 +92,7 @@ def test_every_tier_and_page_was_loaded_without_error(tiny_run):
             "minimal view",
             "home",
             "cached article",
+            "stock cache_page article",
             "featured article",
             "uncached article",
             "article list",

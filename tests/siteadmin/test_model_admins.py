@@ -41,7 +41,14 @@ def test_an_author_cannot_publish_through_the_form(client, author):
 
     client.post(
         "/admin/content/article/add/",
-        {"title": "Sneaky", "slug": "sneaky", "kind": "article", "body": "", "status": "published"},
+        {
+            "title": "Sneaky",
+            "slug": "sneaky",
+            "kind": "article",
+            "language": "en",
+            "body": "",
+            "status": "published",
+        },
     )
 
     article = Article.objects.get(slug="sneaky")
