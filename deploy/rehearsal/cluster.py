@@ -38,7 +38,7 @@ from .site import (
     settings_value,
     upload_image,
 )
-from .vps import NGINX_MAIN, VPS, self_signed_certificate, substitute
+from .vps import NGINX_MAIN, self_signed_certificate, shipped_site
 from .web import Browser
 
 # Seconds the whole rehearsal may take (REHEARSE_BUDGET overrides).
@@ -234,26 +234,14 @@ def start_front_nginx(r: Rehearsal, n: int, gunicorn_port: int, purge_port: int)
     (prefix / "nginx-tmp").mkdir(parents=True)
     cert, key = self_signed_certificate(r, prefix / "tls")
     https_port = free_port()
-    site = substitute(
+    site = shipped_site(
         r,
-        (VPS / "nginx.conf").read_text(),
-        {
-            "listen 80;": f"listen {LOOPBACK}:{free_port()};",
-            "listen [::]:80;": "",
-            "listen 443 ssl http2;": f"listen {LOOPBACK}:{https_port} ssl http2;",
-            "listen [::]:443 ssl http2;": "",
-            "server_name example.com www.example.com;": f"server_name {HOST};",
-            "server 127.0.0.1:8000;": f"server {LOOPBACK}:{gunicorn_port};",
-            "/etc/letsencrypt/live/example.com/fullchain.pem": str(cert),
-            "/etc/letsencrypt/live/example.com/privkey.pem": str(key),
-            "/srv/filamenta/staticfiles/": f"{r.workdir / 'staticfiles'}/",
-            "/srv/filamenta/media/": f"{prefix / 'media'}/",
-            "/var/log/nginx/": f"{prefix}/",
-            "/var/www/letsencrypt": str(prefix / "acme"),
-            "/var/cache/nginx/filamenta": str(prefix / "cache"),
-            "listen 127.0.0.1:8089;": f"listen {LOOPBACK}:{purge_port};",
-        },
-        "deploy/vps/nginx.conf",
+        ports=(free_port(), https_port, gunicorn_port, purge_port),
+        certificate=(cert, key),
+        static_root=r.workdir / "staticfiles",
+        media_root=prefix / "media",
+        folder=prefix,
+        logs=prefix,
     )
     (prefix / "site.conf").write_text(site)
     user = "user www-data www-data;" if os.geteuid() == 0 else ""

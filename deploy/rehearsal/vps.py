@@ -82,6 +82,42 @@ def substitute(r: Rehearsal, text: str, replacements: dict[str, str], what: str)
     return text
 
 
+def shipped_site(
+    r: Rehearsal,
+    *,
+    ports: tuple[int, int, int, int],
+    certificate: tuple[Path, Path],
+    static_root: Path,
+    media_root: Path,
+    folder: Path,
+    logs: Path,
+) -> str:
+    """deploy/vps/nginx.conf on loopback ports (http, https, gunicorn, purge); files in folder."""
+    http_port, https_port, gunicorn_port, purge_port = ports
+    cert, key = certificate
+    return substitute(
+        r,
+        (VPS / "nginx.conf").read_text(),
+        {
+            "listen 80;": f"listen {LOOPBACK}:{http_port};",
+            "listen [::]:80;": "",
+            "listen 443 ssl http2;": f"listen {LOOPBACK}:{https_port} ssl http2;",
+            "listen [::]:443 ssl http2;": "",
+            "server_name example.com www.example.com;": f"server_name {HOST};",
+            "server 127.0.0.1:8000;": f"server {LOOPBACK}:{gunicorn_port};",
+            "/etc/letsencrypt/live/example.com/fullchain.pem": str(cert),
+            "/etc/letsencrypt/live/example.com/privkey.pem": str(key),
+            "/srv/filamenta/staticfiles/": f"{static_root}/",
+            "/srv/filamenta/media/": f"{media_root}/",
+            "/var/log/nginx/": f"{logs}/",
+            "/var/www/letsencrypt": str(folder / "acme"),
+            "/var/cache/nginx/filamenta": str(folder / "nginx-cache"),
+            "listen 127.0.0.1:8089;": f"listen {LOOPBACK}:{purge_port};",
+        },
+        "deploy/vps/nginx.conf",
+    )
+
+
 def self_signed_certificate(r: Rehearsal, folder: Path) -> tuple[Path, Path]:
     """A one-day certificate for filamenta.test and 127.0.0.1, made now, deleted after."""
     folder.mkdir()
@@ -196,26 +232,14 @@ def rehearse(r: Rehearsal) -> None:
     logs = r.workdir / "nginx-logs"
     logs.mkdir()
     (r.workdir / "nginx-tmp").mkdir()
-    site = substitute(
+    site = shipped_site(
         r,
-        (VPS / "nginx.conf").read_text(),
-        {
-            "listen 80;": f"listen {LOOPBACK}:{http_port};",
-            "listen [::]:80;": "",
-            "listen 443 ssl http2;": f"listen {LOOPBACK}:{https_port} ssl http2;",
-            "listen [::]:443 ssl http2;": "",
-            "server_name example.com www.example.com;": f"server_name {HOST};",
-            "server 127.0.0.1:8000;": f"server {LOOPBACK}:{gunicorn_port};",
-            "/etc/letsencrypt/live/example.com/fullchain.pem": str(cert),
-            "/etc/letsencrypt/live/example.com/privkey.pem": str(key),
-            "/srv/filamenta/staticfiles/": f"{static_root}/",
-            "/srv/filamenta/media/": f"{media_root}/",
-            "/var/log/nginx/": f"{logs}/",
-            "/var/www/letsencrypt": str(r.workdir / "acme"),
-            "/var/cache/nginx/filamenta": str(r.workdir / "nginx-cache"),
-            "listen 127.0.0.1:8089;": f"listen {LOOPBACK}:{purge_port};",
-        },
-        "deploy/vps/nginx.conf",
+        ports=(http_port, https_port, gunicorn_port, purge_port),
+        certificate=(cert, key),
+        static_root=static_root,
+        media_root=media_root,
+        folder=r.workdir,
+        logs=logs,
     )
     (r.workdir / "site.conf").write_text(site)
     main_conf = r.workdir / "nginx.conf"
