@@ -137,6 +137,12 @@ def rehearse(r: Rehearsal) -> None:
             r.log_tail(f"gunicorn-{n}"),
         )
     one, two = ports
+    # Each nginx up before the first edit: a purge that fails is skipped for a few
+    # seconds (filamenta.front_cache), which would hide the edit checked below.
+    fronts = [
+        start_front_nginx(r, n, port, purge_port)
+        for n, (port, purge_port) in enumerate(zip(ports, purge_ports, strict=True), start=1)
+    ]
     for port in ports:
         health = server(port).get("/healthz")
         tier = json.loads(health.text or "{}").get("tier") if health.status == 200 else None
@@ -167,10 +173,6 @@ def rehearse(r: Rehearsal) -> None:
     )
     rate_limit_across_servers(r, env, ports)
     content_fresh_across_servers(r, env, ports, visitor)
-    fronts = [
-        start_front_nginx(r, n, port, purge_port)
-        for n, (port, purge_port) in enumerate(zip(ports, purge_ports, strict=True), start=1)
-    ]
     front_caches_across_servers(r, env, ports, fronts, visitor)
     upload_seen_across_servers(r, env, ports, visitor, store)
     recycled_through_an_outage(r, env, ports, visitor, redis)
