@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed, add_domain
 from django.http import Http404, HttpRequest
@@ -21,6 +22,23 @@ from .selectors import TermPage, article_list_latest, section_get_page, tag_get_
 ENCLOSURE_WIDTH = 960
 
 
+class LanguageRssFeed(feedgenerator.Rss201rev2Feed):
+    """RSS 2.0 with each item's language as ``<dc:language>``.
+
+    RSS has one ``<language>`` per channel; a bilingual site's feed mixes
+    articles in both, so each item also says its own (Dublin Core, which feed
+    readers know), and the channel says the site's language, not the reader's.
+    """
+
+    def rss_attributes(self) -> dict[str, str]:
+        return {**super().rss_attributes(), "xmlns:dc": "http://purl.org/dc/elements/1.1/"}
+
+    def add_item_elements(self, handler, item: dict) -> None:
+        super().add_item_elements(handler, item)
+        if item.get("language"):
+            handler.addQuickElement("dc:language", item["language"])
+
+
 @dataclass(frozen=True)
 class FeedChannel:
     """What one feed shows: the site's newest items, or a section's, or a tag's."""
@@ -33,6 +51,8 @@ class FeedChannel:
 
 class LatestArticlesFeed(Feed):
     """The site's newest items; the section and tag feeds below change only the channel."""
+
+    feed_type = LanguageRssFeed
 
     # One Feed instance serves every request (and thread): per-request data
     # travels as the "object" Django hands to each method, never on self.
@@ -73,6 +93,9 @@ class LatestArticlesFeed(Feed):
     def item_author_name(self, item: Article) -> str | None:
         return str(item.author) if item.author else None
 
+    def item_extra_kwargs(self, item: Article) -> dict[str, str]:
+        return {"language": item.language}
+
     def item_enclosures(self, item: Article) -> list[feedgenerator.Enclosure]:
         """The featured image, in its own format at 960 px (readers seldom take WebP)."""
         image = item.featured_image
@@ -90,6 +113,8 @@ class LatestArticlesFeed(Feed):
         # Django puts the site's domain on links but not on enclosures, whose
         # URL RSS requires absolute; an object store's absolute URL stays as it is.
         feed = super().get_feed(obj, request)
+        # Django's default is the reader's interface language (get_language()).
+        feed.feed["language"] = settings.LANGUAGE_CODE
         domain, secure = get_current_site(request).domain, request.is_secure()
         for entry in feed.items:
             for enclosure in entry["enclosures"]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -179,14 +180,49 @@ def article_get_preview(*, slug: str, user: AbstractBaseUser | AnonymousUser) ->
     )
 
 
+@dataclass(frozen=True)
+class SitemapEntry:
+    """One published item in sitemap.xml, with the versions of it in other languages.
+
+    ``alternates`` is (language, slug) for every published version, this one
+    included, as search engines want each URL to list the whole set; it is empty
+    when the item has no published translation.
+    """
+
+    slug: str
+    updated_at: datetime
+    language: str
+    alternates: tuple[tuple[str, str], ...]
+
+
 @cached(timeout=PUBLIC_TIMEOUT, depends_on=("content.Article",), until=article_next_change)
-def article_list_sitemap() -> list[tuple[str, object]]:
-    """(slug, last change) of every published item, pages included."""
-    return list(
+def article_list_sitemap() -> list[SitemapEntry]:
+    """Every published item, pages included, newest first: one query for all of them.
+
+    The translation sets come from the same rows (an original and the items that
+    name it as ``translation_of``), one version per language, the oldest first:
+    the rule ``article_list_translations`` follows for the page's hreflang links.
+    """
+    rows = list(
         Article.objects.published()
         .order_by("-published_at", "-id")
-        .values_list("slug", "updated_at")
+        .values_list("pk", "slug", "updated_at", "language", "translation_of_id")
     )
+    versions: dict[int, dict[str, tuple[int, str]]] = {}
+    for pk, slug, _updated, language, root in rows:
+        chosen = versions.setdefault(root or pk, {})
+        if language not in chosen or pk < chosen[language][0]:
+            chosen[language] = (pk, slug)
+    entries = []
+    for pk, slug, updated, language, root in rows:
+        chosen = versions[root or pk]
+        alternates = (
+            tuple(sorted((lang, found) for lang, (_pk, found) in chosen.items()))
+            if len(chosen) > 1 and chosen[language][0] == pk
+            else ()
+        )
+        entries.append(SitemapEntry(slug, updated, language, alternates))
+    return entries
 
 
 @cached(timeout=PUBLIC_TIMEOUT, depends_on=("content.Article",), until=article_next_change)
