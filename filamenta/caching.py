@@ -211,8 +211,28 @@ def version_bump(*, name: str, using: str = "default") -> None:
         front_cache_purge()
 
 
+# Per model label: fields no cached result shows (versions_ignore_fields).
+_UNSHOWN_FIELDS: dict[str, frozenset[str]] = {}
+
+
+def versions_ignore_fields(label: str, *fields: str) -> None:
+    """Declare that no cached result shows these fields of ``label`` ("app.Model").
+
+    A save that updates only them (``save(update_fields=...)``) then leaves every
+    cached result valid. Why: Django saves ``last_login`` at every sign-in, and
+    without this each sign-in would make every public page a miss and purge the
+    front caches in front of every server.
+    """
+    key = label.lower()
+    _UNSHOWN_FIELDS[key] = _UNSHOWN_FIELDS.get(key, frozenset()) | frozenset(fields)
+
+
 def _model_changed(sender: type[models.Model], **kwargs: Any) -> None:
-    version_bump(name=sender._meta.label_lower, using=kwargs.get("using") or "default")
+    label = sender._meta.label_lower
+    updated = kwargs.get("update_fields")
+    if updated and frozenset(updated) <= _UNSHOWN_FIELDS.get(label, frozenset()):
+        return
+    version_bump(name=label, using=kwargs.get("using") or "default")
 
 
 def _watch(label: str) -> None:

@@ -9,6 +9,13 @@ class UsersConfig(AppConfig):
     label = "users"
     verbose_name = "Users"
 
+    def ready(self) -> None:
+        from filamenta.caching import versions_ignore_fields
+
+        # Saved at every sign-in (django.contrib.auth.update_last_login) and shown
+        # on no cached page: a sign-in must not empty the page caches.
+        versions_ignore_fields("users.User", "last_login")
+
 
 class AdminConfig(admin_apps.AdminConfig):
     """Django's admin app with our site class, so ``admin.site`` checks the second factor."""

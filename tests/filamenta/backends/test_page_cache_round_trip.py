@@ -16,6 +16,7 @@ from filamenta import caching
 from filamenta.backends.breaker import circuit_breaker_state
 from filamenta.backends.settings import _file_caches, _redis_caches
 from tests.content.test_public_views import publish
+from tests.fixtures import PASSWORD
 
 
 class CallCounter:
@@ -172,3 +173,23 @@ def test_versions_read_inside_a_transaction_are_not_remembered(monkeypatch):
     caching.versions_get(names=("content.article",))  # inside the test's transaction
 
     assert caching._memo == {}
+
+
+@pytest.mark.django_db
+def test_a_sign_in_leaves_the_cached_pages_alone(client, make_user):
+    """Django saves last_login at each sign-in; no page shows it, so no page is forgotten."""
+    publish("Quiet")
+    reader = make_user("reader")
+    client.get("/articles/quiet/")
+    assert client.get("/articles/quiet/")["X-Page-Cache"] == "hit"
+
+    assert client.login(username="reader", password=PASSWORD)
+    client.logout()
+    reader.refresh_from_db()
+    assert reader.last_login is not None
+
+    assert client.get("/articles/quiet/")["X-Page-Cache"] == "hit"
+    # Any other change to a user is still a change to the pages that show users.
+    reader.display_name = "Someone else"
+    reader.save(update_fields=["display_name"])
+    assert client.get("/articles/quiet/")["X-Page-Cache"] == "miss"
