@@ -22,14 +22,19 @@ sends ``PURGE`` to each URL of ``EDGE_PURGE_URLS`` (each server's nginx, or a
 Varnish) and removes the static copies. A version bump invalidates every page
 that depends on the model, so a purge forgets every page: the front caches
 stay exactly as fresh as Django's own. A purge that does not reach its cache
-(down, refused) is logged and counted; that cache then keeps its pages for at
-most the lifetime it was given, which is why ``FRONT_CACHE_SECONDS`` defaults to
-a short 10 s wherever no purge URL is configured.
+(down, refused, or skipped while that cache is backed off) is logged and
+counted, and owed: the process retries it every ``PURGE_BACKOFF_SECONDS`` until
+it is delivered or the copies it meant to remove have expired (the lifetime
+they were given). So a cache that comes back within that lifetime is purged
+within seconds of coming back, and one that stays away keeps its pages at most
+that lifetime, which is why ``FRONT_CACHE_SECONDS`` defaults to a short 10 s
+wherever no purge URL is configured.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -65,6 +70,11 @@ FRONT_SECONDS_WITHOUT_PURGE = 10
 # timeout once per row for a server that is down.
 PURGE_BACKOFF_SECONDS = 5.0
 _down_until: dict[str, float] = {}
+# Purges not delivered yet: URL -> when (time.monotonic()) the first of them was
+# missed, and the one daemon timer per URL that retries it (_retry_owed).
+_owed_since: dict[str, float] = {}
+_retry_timers: dict[str, threading.Timer] = {}
+_owed_lock = threading.Lock()
 
 # urllib without the environment's proxies: a purge goes to the cache itself.
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -144,28 +154,77 @@ def front_cache_purge() -> None:
     for url in settings.EDGE_PURGE_URLS:
         if time.monotonic() < _down_until.get(url, 0):
             failed += 1
-            continue
-        try:
-            # The scheme was checked at start-up: http or https only (purge_urls_from_env).
-            request = urllib.request.Request(url, method="PURGE")  # noqa: S310
-            with _opener.open(request, timeout=PURGE_TIMEOUT_SECONDS) as answer:
-                answer.read()
-        except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
+            _owe(url)
+        elif not _purge_one(url):
             failed += 1
-            _down_until[url] = time.monotonic() + PURGE_BACKOFF_SECONDS
-            logger.warning(
-                "front cache purge of %s failed (%s); skipped for %.0f s",
-                url,
-                exc,
-                PURGE_BACKOFF_SECONDS,
-            )
-        else:
-            _down_until.pop(url, None)
     if getattr(settings, "STATIC_PAGES_DIR", ""):
         from filamenta.static_pages import static_pages_purge
 
         static_pages_purge()
     _record(failed=failed)
+
+
+def _purge_one(url: str) -> bool:
+    """One PURGE to ``url``: True when delivered; else backed off, owed and logged."""
+    try:
+        # The scheme was checked at start-up: http or https only (purge_urls_from_env).
+        request = urllib.request.Request(url, method="PURGE")  # noqa: S310
+        with _opener.open(request, timeout=PURGE_TIMEOUT_SECONDS) as answer:
+            answer.read()
+    except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
+        _down_until[url] = time.monotonic() + PURGE_BACKOFF_SECONDS
+        _owe(url)
+        logger.warning(
+            "front cache purge of %s failed (%s); retried in %.0f s",
+            url,
+            exc,
+            PURGE_BACKOFF_SECONDS,
+        )
+        return False
+    _down_until.pop(url, None)
+    with _owed_lock:
+        _owed_since.pop(url, None)
+    return True
+
+
+def _owe(url: str) -> None:
+    """Remember that ``url`` missed a purge, and arm its retry unless one is armed."""
+    with _owed_lock:
+        _owed_since.setdefault(url, time.monotonic())
+        if url in _retry_timers:
+            return
+        timer = threading.Timer(PURGE_BACKOFF_SECONDS, _retry_owed, args=(url,))
+        timer.daemon = True  # a worker that exits owes nothing: its lifetime bound holds
+        _retry_timers[url] = timer
+    timer.start()
+
+
+def _owed_lifetime() -> int:
+    return max(settings.FRONT_CACHE_SECONDS, settings.EDGE_CACHE_SECONDS)
+
+
+def _retry_owed(url: str) -> None:
+    """The timer's work: deliver the owed purge, or give it up once nothing it covers is left."""
+    from django.db import connections
+
+    with _owed_lock:
+        _retry_timers.pop(url, None)
+        since = _owed_since.get(url)
+    if since is None:  # a later purge got through meanwhile
+        return
+    try:
+        if time.monotonic() - since >= _owed_lifetime():
+            with _owed_lock:
+                _owed_since.pop(url, None)
+            logger.warning("front cache purge of %s given up: its copies expired meanwhile", url)
+            return
+        if url not in settings.EDGE_PURGE_URLS:  # reconfigured (tests): nothing to owe
+            with _owed_lock:
+                _owed_since.pop(url, None)
+            return
+        _record(failed=0 if _purge_one(url) else 1)
+    finally:
+        connections.close_all()  # this thread's own, if the counters used the database
 
 
 def _record(*, failed: int) -> None:

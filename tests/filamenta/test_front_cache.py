@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
@@ -26,7 +27,7 @@ from tests.content.test_public_views import publish
 class PurgeRecorder:
     """A real HTTP server on a free port that answers PURGE as nginx's purge listener does."""
 
-    def __init__(self, status: int = 204) -> None:
+    def __init__(self, status: int = 204, port: int = 0) -> None:
         self.received: list[tuple[str, str]] = []
         recorder = self
 
@@ -40,7 +41,7 @@ class PurgeRecorder:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
+        self.server = ThreadingHTTPServer((LOOPBACK, port), Handler)
         self.url = f"http://{LOOPBACK}:{self.server.server_address[1]}/purge"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -50,11 +51,20 @@ class PurgeRecorder:
         self.server.server_close()
 
 
+def forget_owed_purges() -> None:
+    front_cache._down_until.clear()
+    with front_cache._owed_lock:
+        for timer in front_cache._retry_timers.values():
+            timer.cancel()
+        front_cache._retry_timers.clear()
+        front_cache._owed_since.clear()
+
+
 @pytest.fixture(autouse=True)
 def no_backoff() -> Iterator[None]:
-    front_cache._down_until.clear()
+    forget_owed_purges()
     yield
-    front_cache._down_until.clear()
+    forget_owed_purges()
 
 
 @pytest.fixture
@@ -274,3 +284,47 @@ def test_a_cache_that_failed_is_skipped_for_a_while_then_tried_again(settings, m
         recorder.close()
 
     assert len(recorder.received) == 2
+
+
+@pytest.mark.django_db
+def test_a_purge_missed_while_the_cache_was_away_is_delivered_when_it_is_back(
+    settings, monkeypatch
+):
+    """nginx restarting when an edit commits: the purge follows once nginx is back."""
+    monkeypatch.setattr(front_cache, "PURGE_BACKOFF_SECONDS", 0.05)
+    settings.FRONT_CACHE_SECONDS = 300
+    port = free_port()
+    settings.EDGE_PURGE_URLS = [f"http://{LOOPBACK}:{port}/purge"]
+    front_cache.front_cache_purge()  # refused: nothing listens yet
+    assert front_cache._owed_since
+
+    recorder = PurgeRecorder(port=port)
+    try:
+        deadline = time.monotonic() + 30  # however slow the machine, the retry comes
+        while not recorder.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        recorder.close()
+
+    assert recorder.received == [("PURGE", "/purge")]
+    assert not front_cache._owed_since
+
+
+@pytest.mark.django_db
+def test_an_owed_purge_is_given_up_once_the_copies_it_covers_expired(settings, monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(front_cache.time, "monotonic", lambda: clock[0])
+    settings.FRONT_CACHE_SECONDS = 300
+    recorder = PurgeRecorder(status=503)
+    settings.EDGE_PURGE_URLS = [recorder.url]
+    try:
+        front_cache.front_cache_purge()
+        clock[0] += 299
+        front_cache._retry_owed(recorder.url)  # still within the lifetime: tried again
+        clock[0] += 1
+        front_cache._retry_owed(recorder.url)  # every copy has expired: nothing owed
+    finally:
+        recorder.close()
+
+    assert len(recorder.received) == 2
+    assert not front_cache._owed_since
