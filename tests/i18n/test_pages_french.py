@@ -373,3 +373,64 @@ def test_the_reset_mail_is_in_the_reader_s_language(
     assert mail.outbox[0].subject.startswith(subject)
     assert line in mail.outbox[0].body
     assert other_line not in mail.outbox[0].body
+
+
+# Our additions to the admin (Django's own words come translated by Django) -----------
+
+
+@pytest.fixture
+def story(editor):
+    from apps.content.services import article_create, article_update
+
+    article = article_create(title="First", body="<p>One</p>", author=editor, by=editor)
+    article_update(article=article, by=editor, title="Second", body="<p>Two</p>")
+    return article
+
+
+@LANGUAGES
+def test_the_admin_index_s_operations_module(client, administrator, language):
+    client.force_login(administrator)
+
+    assert_speaks(
+        get(client, "/admin/", language),
+        language,
+        en=["<caption>Operations</caption>", ">Backends, database and health</a>"],
+        fr=["<caption>Exploitation</caption>", ">Services, base de données et santé</a>"],
+    )
+
+
+@LANGUAGES
+def test_the_article_form_s_revisions_link_and_editor_words(client, editor, story, language):
+    client.force_login(editor)
+
+    assert_speaks(
+        get(client, f"/admin/content/article/{story.pk}/change/", language),
+        language,
+        en=['/revisions/">Revisions</a>', 'data-lang-bold="Bold"', 'data-text-cancel="Cancel"'],
+        fr=['/revisions/">Révisions</a>', 'data-lang-bold="Gras"', 'data-text-cancel="Annuler"'],
+    )
+
+
+@LANGUAGES
+def test_the_revision_pages(client, editor, story, language):
+    client.force_login(editor)
+    revisions = f"/admin/content/article/{story.pk}/revisions/"
+
+    assert_speaks(
+        get(client, revisions, language),
+        language,
+        en=["2 revisions", "(current)", 'value="Compare the two chosen"'],
+        fr=["2 révisions", "(actuelle)", 'value="Comparer les deux choisies"'],
+    )
+    assert_speaks(
+        get(client, f"{revisions}1/", language),
+        language,
+        en=["Revision 1: ", ">Restore this revision</a>", '<th scope="col">Field</th>'],
+        fr=["Révision 1 : ", ">Restaurer cette révision</a>", '<th scope="col">Champ</th>'],
+    )
+    assert_speaks(
+        get(client, f"{revisions}1/restore/", language),
+        language,
+        en=['value="Yes, restore revision 1"', "After the restore"],
+        fr=['value="Oui, restaurer la révision 1"', "Après la restauration"],
+    )
