@@ -46,7 +46,7 @@ FRENCH = {
     "(page %(number)s)": "(page %(number)s)",
     "Tags:": "Mots-clés :",
     ("related articles", "Related"): "Voir aussi",
-    ("newest articles", "Latest"): "À la une",
+    ("newest articles", "Latest"): "Dernières publications",
     "All articles": "Tous les articles",
     "Every article and post of %(site_name)s, newest first: page %(number)s of %(total)s.": "Tous les articles et billets de %(site_name)s, du plus récent au plus ancien : page %(number)s sur %(total)s.",
     "Every article and post of %(site_name)s, newest first.": "Tous les articles et billets de %(site_name)s, du plus récent au plus ancien.",

@@ -56,7 +56,7 @@ def test_the_home_page_with_nothing_published(client, language):
         get(client, "/", language),
         language,
         en=["<h1>Latest</h1>", "<p>Nothing is published yet.</p>"],
-        fr=["<h1>À la une</h1>", "<p>Rien n’est encore publié.</p>"],
+        fr=["<h1>Dernières publications</h1>", "<p>Rien n’est encore publié.</p>"],
     )
 
 
