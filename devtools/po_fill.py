@@ -1,8 +1,10 @@
 """Fill locale/fr/LC_MESSAGES/django.po's empty msgstr from devtools/po_fr.py's table.
 
 Why: no polib on shared hosts or in requirements; a table in Python is reviewable and
-keeps the translations beside the script that writes them. Existing msgstr are kept.
-Run after makemessages, then compilemessages.
+keeps the translations beside the script that writes them. Existing msgstr are kept,
+but not a fuzzy one: that is msgmerge's guess from a near msgid, so the table's entry
+replaces it and the fuzzy flag goes. A message with a context (msgctxt) is looked up
+under (context, msgid). Run after makemessages, then compilemessages.
 """
 
 from __future__ import annotations
@@ -16,6 +18,13 @@ from devtools.po_fr import FRENCH, FRENCH_PLURAL
 
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _unfuzzy(line: str) -> str:
+    if not line.startswith("#,"):
+        return line
+    flags = [flag.strip() for flag in line[2:].split(",") if flag.strip() != "fuzzy"]
+    return "#, " + ", ".join(flags) if flags else "#,"
 
 
 def po_fill(path: Path) -> list[str]:
@@ -40,18 +49,26 @@ def po_fill(path: Path) -> list[str]:
             out.append(block)
             continue
         head = [ln for ln in lines if ln.startswith("#")]
+        if any(ln.startswith("#,") and "fuzzy" in ln for ln in head):
+            head = [_unfuzzy(ln) for ln in head if not ln.startswith("#|")]
+            head = [ln for ln in head if ln != "#,"]
+            fields = {k: v for k, v in fields.items() if not k.startswith("msgstr")}
+        context = fields.get("msgctxt")
+        entry = (context, msgid) if context is not None else msgid
         body = []
+        if context is not None:
+            body.append(f"msgctxt {_quote(context)}")
         body.append(f"msgid {_quote(msgid)}")
         if "msgid_plural" in fields:
             body.append(f"msgid_plural {_quote(fields['msgid_plural'])}")
             one, many = fields.get("msgstr[0]") or "", fields.get("msgstr[1]") or ""
-            if not one and msgid in FRENCH_PLURAL:
-                one, many = FRENCH_PLURAL[msgid]
+            if not one and entry in FRENCH_PLURAL:
+                one, many = FRENCH_PLURAL[entry]
             if not one:
                 missing.append(msgid)
             body += [f"msgstr[0] {_quote(one)}", f"msgstr[1] {_quote(many)}"]
         else:
-            text = fields.get("msgstr") or FRENCH.get(msgid, "")
+            text = fields.get("msgstr") or FRENCH.get(entry, "")
             if not text:
                 missing.append(msgid)
             body.append(f"msgstr {_quote(text)}")

@@ -195,6 +195,8 @@ if LANGUAGE_CODE not in dict(LANGUAGES):
         f"accepts {' or '.join(dict(LANGUAGES))}."
     )
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates day first, as the site always wrote them (filamenta/formats).
+FORMAT_MODULE_PATH = ["filamenta.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

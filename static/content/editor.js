@@ -5,7 +5,10 @@
  * Loaded right after vendor/trix/trix.js, before Trix defines its elements
  * (it does so on a timer), so the configuration below applies to every editor.
  * Nothing inline: the chooser's address comes from the page
- * (data-media-chooser, reversed by Django with the site's sub-path).
+ * (data-media-chooser, reversed by Django with the site's sub-path), and so
+ * do the words, in the reader's language (data-lang-* for Trix's toolbar,
+ * data-text-* for ours: content/widgets/rich_text_editor.html). They are read
+ * at trix-before-initialize, which Trix fires before it builds the toolbar.
  *
  * Images are Trix attachments while edited (so they move and delete as one
  * piece and keep their alt text, srcset and caption in the attachment) and
@@ -26,6 +29,35 @@
   };
   config.lang.heading1 = "Heading";
 
+  // The English words, for an editor without its data-text-* (never, from the widget).
+  var text = {
+    subheading: "Subheading",
+    image: "Image",
+    imageTitle: "Insert an image from the media library",
+    document: "Document",
+    documentTitle: "Link to a document of the media library",
+    chooseImage: "Choose an image",
+    chooseDocument: "Choose a document",
+    search: "Search the media library",
+    cancel: "Cancel",
+    searching: "Searching…",
+    nothingFound: "Nothing found.",
+    failed: "The media library answered {status}."
+  };
+
+  // data-lang-url-placeholder -> dataset.langUrlPlaceholder -> config.lang.urlPlaceholder.
+  function takeWords(container) {
+    if (!container) return;
+    Object.keys(container.dataset).forEach(function (key) {
+      var value = container.dataset[key];
+      if (key.indexOf("lang") === 0 && key.length > 4) {
+        config.lang[key.charAt(4).toLowerCase() + key.slice(5)] = value;
+      } else if (key.indexOf("text") === 0 && key.length > 4) {
+        text[key.charAt(4).toLowerCase() + key.slice(5)] = value;
+      }
+    });
+  }
+
   var IMAGE_FIELDS = ["srcset", "sizes", "width", "height", "alt"];
 
   var defaultToolbar = config.toolbar.getDefaultHTML;
@@ -39,13 +71,13 @@
     subheading.className = "trix-button rich-text__text-button";
     subheading.setAttribute("data-trix-attribute", "heading3");
     subheading.setAttribute("tabindex", "-1");
-    subheading.title = subheading.textContent = "Subheading";
+    subheading.title = subheading.textContent = text.subheading;
     heading.after(subheading);
     // Files come from the media library (uploaded through its checks), never dropped in here.
     var files = page.querySelector("[data-trix-button-group=file-tools]");
     files.replaceChildren(
-      chooserButton("image", "Image", "Insert an image from the media library"),
-      chooserButton("document", "Document", "Link to a document of the media library")
+      chooserButton("image", text.image, text.imageTitle),
+      chooserButton("document", text.document, text.documentTitle)
     );
     return template.innerHTML;
   };
@@ -135,6 +167,7 @@
   }
 
   document.addEventListener("trix-before-initialize", function (event) {
+    takeWords(event.target.closest("[data-media-chooser]"));
     var input = event.target.inputElement;
     if (input) input.value = toEditor(input.value);
   });
@@ -168,12 +201,12 @@
     var dialog = document.createElement("dialog");
     dialog.className = "media-chooser";
     var heading = document.createElement("h2");
-    heading.textContent = kind === "image" ? "Choose an image" : "Choose a document";
+    heading.textContent = kind === "image" ? text.chooseImage : text.chooseDocument;
     var search = document.createElement("input");
     search.type = "search";
     search.className = "media-chooser__search vTextField";
-    search.placeholder = "Search the media library";
-    search.setAttribute("aria-label", "Search the media library");
+    search.placeholder = text.search;
+    search.setAttribute("aria-label", text.search);
     var list = document.createElement("ul");
     list.className = "media-chooser__results";
     var status = document.createElement("p");
@@ -182,7 +215,7 @@
     var close = document.createElement("button");
     close.type = "button";
     close.className = "button media-chooser__close";
-    close.textContent = "Cancel";
+    close.textContent = text.cancel;
     close.addEventListener("click", function () { dialog.close(); });
     dialog.addEventListener("close", function () { dialog.remove(); editor.focus(); });
     dialog.append(heading, search, status, list, close);
@@ -194,10 +227,10 @@
       var url = new URL(address, window.location.href);
       url.searchParams.set("kind", kind);
       url.searchParams.set("q", search.value);
-      status.textContent = "Searching…";
+      status.textContent = text.searching;
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) {
-          if (!response.ok) throw new Error("The media library answered " + response.status + ".");
+          if (!response.ok) throw new Error(text.failed.replace("{status}", response.status));
           return response.json();
         })
         .then(function (data) {
@@ -208,7 +241,7 @@
               insert(editor, range, item);
             });
           }));
-          status.textContent = data.results.length ? "" : "Nothing found.";
+          status.textContent = data.results.length ? "" : text.nothingFound;
         })
         .catch(function (error) {
           if (asked === pending) status.textContent = error.message;
