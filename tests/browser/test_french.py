@@ -70,6 +70,7 @@ def test_a_reader_switches_to_french_and_signs_in_through_french_pages(
     # The second factor, asked in French.
     wait.until(ec.url_contains("/accounts/two-factor/code/"))
     assert page_language(browser) == "fr"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Votre code à deux facteurs"
     snap(browser, "fr-3-two-factor-code")
     browser.find_element(By.NAME, "code").send_keys(totp_code(device))
     browser.find_element(By.CSS_SELECTOR, "form.form button[type=submit]").click()
