@@ -1,7 +1,9 @@
 """Fill locale/fr/LC_MESSAGES/django.po's empty msgstr from devtools/po_fr.py's table.
 
 Why: no polib on shared hosts or in requirements; a table in Python is reviewable and
-keeps the translations beside the script that writes them. Existing msgstr are kept.
+keeps the translations beside the script that writes them. Existing msgstr are kept,
+except fuzzy ones: msgmerge's guess from a similar msgid ("Current password" given the
+French of "Forgotten your password?") is never a translation, so the table decides.
 Run after makemessages, then compilemessages.
 """
 
@@ -39,7 +41,17 @@ def po_fill(path: Path) -> list[str]:
         if not msgid:
             out.append(block)
             continue
-        head = [ln for ln in lines if ln.startswith("#")]
+        head = [ln for ln in lines if ln.startswith("#") and not ln.startswith("#|")]
+        fuzzy = False
+        for i, line in enumerate(head):
+            if line.startswith("#,") and "fuzzy" in line:
+                fuzzy = True
+                flags = [f.strip() for f in line[2:].split(",") if f.strip() != "fuzzy"]
+                head[i] = "#, " + ", ".join(flags) if flags else ""
+        head = [ln for ln in head if ln]
+        if fuzzy:
+            for key in ("msgstr", "msgstr[0]", "msgstr[1]"):
+                fields.pop(key, None)
         body = []
         body.append(f"msgid {_quote(msgid)}")
         if "msgid_plural" in fields:
