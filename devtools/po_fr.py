@@ -312,7 +312,10 @@ FRENCH_PLURAL = {
         "L’image fait %(width)d x %(height)d pixels en %(frames)d image, soit %(megapixels)d mégapixels ; la limite est de %(limit)d mégapixels.",
         "L’image fait %(width)d x %(height)d pixels en %(frames)d images, soit %(megapixels)d mégapixels ; la limite est de %(limit)d mégapixels.",
     ),
-    "%(size)s in %(files)s file": ("%(size)s en %(files)s fichier", "%(size)s en %(files)s fichiers"),
+    "%(size)s in %(files)s file": (
+        "%(size)s en %(files)s fichier",
+        "%(size)s en %(files)s fichiers",
+    ),
     "at least %(size)s in %(files)s file": (
         "au moins %(size)s en %(files)s fichier",
         "au moins %(size)s en %(files)s fichiers",
