@@ -60,7 +60,7 @@ class ArticleAdminForm(forms.ModelForm):
         try:
             return article_tag_names(self.cleaned_data.get("tags"))
         except ValidationError as error:
-            raise ValidationError(error.message_dict["tags"]) from None
+            raise ValidationError(error.error_dict["tags"]) from None  # codes kept
 
 
 @admin.register(Article)

@@ -268,3 +268,20 @@ def test_every_french_message_is_translated_and_none_is_fuzzy(settings):
     assert not [entry for entry in entries if "#, fuzzy" in entry]
     empty = re.compile(r'^msgstr(\[\d\])? ""$(?!\n")', re.MULTILINE)
     assert not [entry for entry in entries if empty.search(entry)]
+
+
+def test_form_errors_carry_a_code_whatever_the_language(make_user):
+    from django.utils import translation
+
+    from apps.content.admin import ArticleAdminForm
+    from apps.users.forms import ProfileForm
+
+    user = make_user("sam")
+    with translation.override("fr"):
+        profile = ProfileForm(profile_form(email="new@example.org"), instance=user)
+        article = ArticleAdminForm(article_form(tags=", ".join(f"t{n}" for n in range(51))))
+        assert not profile.is_valid()
+        assert not article.is_valid()
+
+    assert [e.code for e in profile.errors.as_data()["current_password"]] == ["password_required"]
+    assert [e.code for e in article.errors.as_data()["tags"]] == ["too_many_tags"]
