@@ -268,6 +268,7 @@ FRENCH = {
     "The password of your account %(username)s on %(site_name)s was changed on %(changed_on)s.": "Le mot de passe de votre compte %(username)s sur %(site_name)s a été modifié le %(changed_on)s.",
     "If that was you, there is nothing to do.": "Si c’était vous, il n’y a rien à faire.",
     "If it was not, ask for a new password at once with “Forgotten your password?” on the sign-in page, and tell the site's administrator.": "Sinon, demandez tout de suite un nouveau mot de passe avec « Mot de passe oublié ? » sur la page de connexion, et prévenez l’administrateur du site.",
+    "Tagged “%(name)s”": "Étiqueté « %(name)s »",
     # -- end of the Python part ------------------------------------------------------
     "Language": "Langue",
     "language": "langue",

@@ -285,3 +285,14 @@ def test_form_errors_carry_a_code_whatever_the_language(make_user):
 
     assert [e.code for e in profile.errors.as_data()["current_password"]] == ["password_required"]
     assert [e.code for e in article.errors.as_data()["tags"]] == ["too_many_tags"]
+
+
+def test_a_tag_s_feed_is_titled_in_the_reader_s_language(client, make_article):
+    make_article("Tagged one", tags=["jardin"])
+
+    french = page(client.get("/tags/jardin/feed/", headers=FR))
+    english = page(client.get("/tags/jardin/feed/", headers=EN))
+
+    assert "<title>Étiqueté « jardin » · Filamenta</title>" in french
+    assert "<language>fr</language>" in french
+    assert "<title>Tagged “jardin” · Filamenta</title>" in english
