@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
@@ -59,7 +60,7 @@ class ArticleAdminForm(forms.ModelForm):
         try:
             return article_tag_names(self.cleaned_data.get("tags"))
         except ValidationError as error:
-            raise ValidationError(error.message_dict["tags"]) from None
+            raise ValidationError(error.error_dict["tags"]) from None  # codes kept
 
 
 @admin.register(Article)
@@ -94,17 +95,18 @@ class ArticleAdmin(ArticleRevisionsMixin, ServiceAuditedModelAdmin):
     formfield_overrides = {models.TextField: {"widget": RichTextEditor}}
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "section", "tags", "featured_image", "body")}),
-        ("Publication", {"fields": ("status", "author", "published_at", "unpublish_at")}),
+        (_("Publication"), {"fields": ("status", "author", "published_at", "unpublish_at")}),
         (_("Language"), {"fields": ("language", "translation_of")}),
-        ("Search engines and sharing", {"fields": ("meta_description",)}),
-        ("Dates", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+        (_("Search engines and sharing"), {"fields": ("meta_description",)}),
+        (_("Dates"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def publication(self, obj: Article) -> str:
         """The status, with "scheduled" for a published item whose time is still to come."""
         if obj.is_scheduled:
-            return f"Scheduled for {formats.localize(timezone.localtime(obj.published_at))}"
+            when = formats.localize(timezone.localtime(obj.published_at))
+            return gettext("Scheduled for %(when)s") % {"when": when}
         return obj.get_status_display()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
@@ -161,21 +163,23 @@ class ArticleAdmin(ArticleRevisionsMixin, ServiceAuditedModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         articles_delete(articles=queryset, by=request.user)
 
-    @admin.action(description="Publish selected items", permissions=["publish"])
+    @admin.action(description=_("Publish selected items"), permissions=["publish"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         count = 0
         for article in queryset.exclude(status=Article.Status.PUBLISHED):
             article_publish(article=article, by=request.user)
             count += 1
-        self.message_user(request, f"Published {count} item(s).", messages.SUCCESS)
+        said = ngettext("Published %(count)d item.", "Published %(count)d items.", count)
+        self.message_user(request, said % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description="Archive selected items", permissions=["publish"])
+    @admin.action(description=_("Archive selected items"), permissions=["publish"])
     def archive_selected(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         count = 0
         for article in queryset.exclude(status=Article.Status.ARCHIVED):
             article_archive(article=article, by=request.user)
             count += 1
-        self.message_user(request, f"Archived {count} item(s).", messages.SUCCESS)
+        said = ngettext("Archived %(count)d item.", "Archived %(count)d items.", count)
+        self.message_user(request, said % {"count": count}, messages.SUCCESS)
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PUBLISH_PERMISSION)

@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 
 from .models import Article, ArticleRevision
 from .revision_diff import revisions_compare
@@ -68,7 +69,7 @@ class ArticleRevisionsMixin:
             request,
             "admin/content/article/revisions.html",
             article,
-            title=f"Revisions: {article}",
+            title=_("Revisions: %(item)s") % {"item": article},
             page=page,
             page_range=paginator.get_elided_page_range(page.number),
             # The newest is the first row of the first page: no query of its own.
@@ -108,7 +109,7 @@ class ArticleRevisionsMixin:
             request,
             "admin/content/article/revision_restore.html",
             article,
-            title=f"Restore revision {revision.number}?",
+            title=_("Restore revision %(number)d?") % {"number": revision.number},
             revision=revision,
             current=current,
             fields=[f for f in revisions_compare(current, revision) if f.changed],
@@ -124,17 +125,25 @@ class ArticleRevisionsMixin:
             restored = article_revision_restore(revision=revision, by=request.user)
         except ValidationError as error:
             # A rule of today that the revision breaks: said, nothing written.
-            messages.error(request, f"Revision {revision.number} cannot be restored: "
-                                    f"{' '.join(error.messages)}")  # fmt: skip
+            messages.error(
+                request,
+                _("Revision %(number)d cannot be restored: %(reasons)s")
+                % {"number": revision.number, "reasons": " ".join(error.messages)},
+            )
             return HttpResponseRedirect(self._url("revision", article, revision.number))
         for note in restored.notes:
             messages.warning(request, note)
         if restored.revision is None:
-            messages.info(request, f"The item is already what revision {revision.number} was.")
+            messages.info(
+                request,
+                _("The item is already what revision %(number)d was.")
+                % {"number": revision.number},
+            )
         else:
             messages.success(
                 request,
-                f"Restored revision {revision.number} as revision {restored.revision.number}.",
+                _("Restored revision %(number)d as revision %(new)d.")
+                % {"number": revision.number, "new": restored.revision.number},
             )
         return HttpResponseRedirect(
             reverse(f"{self.admin_site.name}:content_article_change", args=[article.pk])
@@ -154,14 +163,19 @@ class ArticleRevisionsMixin:
             "admin/content/article/revision_diff.html",
             article,
             title=(
-                f"Revision {new.number} against revision {old.number}"
+                _("Revision %(new)d against revision %(old)d")
+                % {"new": new.number, "old": old.number}
                 if old is not None
-                else f"Revision {new.number}"
+                else _("Revision %(number)d") % {"number": new.number}
             ),
             old=old,
             new=new,
-            old_label=f"Revision {old.number}" if old is not None else "Before",
-            new_label=f"Revision {new.number}",
+            old_label=(
+                _("Revision %(number)d") % {"number": old.number}
+                if old is not None
+                else _("Before")
+            ),
+            new_label=_("Revision %(number)d") % {"number": new.number},
             changed=[f for f in fields if f.changed],
             unchanged=[f for f in fields if not f.changed],
             is_latest=latest is not None and latest.pk == new.pk,

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class ContentConfig(AppConfig):
     name = "apps.content"
     label = "content"
-    verbose_name = "Content"
+    verbose_name = _("Content")
 
     def ready(self) -> None:
         # The public reads and pages declare what they depend on with @cached

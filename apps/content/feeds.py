@@ -11,6 +11,7 @@ from django.contrib.syndication.views import Feed, add_domain
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import feedgenerator
+from django.utils.translation import gettext as _
 
 from apps.media.body_urls import media_urls_current
 from apps.media.renditions import rendition_pick
@@ -158,7 +159,8 @@ class TagFeed(LatestArticlesFeed):
         tag = found.term
         return _term_channel(
             found,
-            title=f"Tagged “{tag.name}”",
+            # In the reader's language, as the feed's <language> (Django's get_language()).
+            title=_("Tagged “%(name)s”") % {"name": tag.name},
             description="",
             link=reverse("content:tag_detail", kwargs={"slug": tag.slug}),
         )

@@ -57,18 +57,23 @@ class Section(models.Model):
     section's address and feed must not move under readers and search engines.
     """
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(
+        _("slug"),
         max_length=100,
         unique=True,
-        help_text="The section's address: /sections/<slug>/. Kept when the name changes.",
+        help_text=_("The section's address: /sections/<slug>/. Kept when the name changes."),
     )
-    description = models.TextField(blank=True, help_text="Plain text, shown on the section's page.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Plain text, shown on the section's page.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ("name",)
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
 
     def __str__(self) -> str:
         return self.name
@@ -90,7 +95,8 @@ class TaggedArticle(TaggedItemBase):
     )
 
     class Meta:
-        verbose_name = "article tag"
+        verbose_name = _("article tag")
+        verbose_name_plural = _("article tags")
         constraints = [
             models.UniqueConstraint(fields=["tag", "content_object"], name="content_tagged_unique")
         ]
@@ -104,54 +110,64 @@ def article_default_language() -> str:
 
 class Article(models.Model):
     class Kind(models.TextChoices):
-        PAGE = "page", "Page"
-        ARTICLE = "article", "Article"
-        POST = "post", "Post"
+        PAGE = "page", _("Page")
+        ARTICLE = "article", _("Article")
+        POST = "post", _("Post")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        ARCHIVED = "archived", "Archived"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(
+        _("slug"),
         max_length=200,
         unique=True,
-        help_text="The last part of the address: letters, digits, hyphens and underscores.",
+        help_text=_("The last part of the address: letters, digits, hyphens and underscores."),
     )
     body = models.TextField(
-        blank=True, help_text="HTML; scripts, event handlers and unsafe links are removed on save."
+        _("body"),
+        blank=True,
+        help_text=_("HTML; scripts, event handlers and unsafe links are removed on save."),
     )
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ARTICLE)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ARTICLE)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
     # Content outlives its author: deleting an account keeps what they wrote.
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="articles",
     )
     published_at = models.DateTimeField(
-        "publish at",
+        _("publish at"),
         null=True,
         blank=True,
-        help_text="When it appears. A time in the future schedules a published item: it "
-        "stays hidden until then, then appears on its own.",
+        help_text=_(
+            "When it appears. A time in the future schedules a published item: it "
+            "stays hidden until then, then appears on its own."
+        ),
     )
     unpublish_at = models.DateTimeField(
+        _("unpublish at"),
         null=True,
         blank=True,
-        help_text="Optional: when a published item disappears again.",
+        help_text=_("Optional: when a published item disappears again."),
     )
     section = models.ForeignKey(
         Section,
+        verbose_name=_("section"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="articles",
     )
-    tags = TaggableManager(through=TaggedArticle, blank=True)
+    tags = TaggableManager(verbose_name=_("tags"), through=TaggedArticle, blank=True)
     # The language the text is written in, whatever the interface language.
     language = models.CharField(
         _("language"),
@@ -170,9 +186,10 @@ class Article(models.Model):
         help_text=_("The article this one translates, if any."),
     )
     meta_description = models.CharField(
+        _("meta description"),
         max_length=300,
         blank=True,
-        help_text="For search engines and shared links; the start of the text when empty.",
+        help_text=_("For search engines and shared links; the start of the text when empty."),
     )
     # The body without its markup, kept by the services on every write: what
     # search indexes (each database's full-text engine), never rebuilt by a job.
@@ -181,20 +198,23 @@ class Article(models.Model):
     # (media_delete says where it is used before the database has to refuse).
     featured_image = models.ForeignKey(
         "media.MediaItem",
+        verbose_name=_("featured image"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="featured_in",
         limit_choices_to={"kind": "image"},
-        help_text="Shown in lists, at the top of the article, in the feed and when shared.",
+        help_text=_("Shown in lists, at the top of the article, in the feed and when shared."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ("-published_at", "-id")
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
         indexes = [
             # Home, list, feed and sitemap: published items, newest first.
             models.Index(fields=["status", "-published_at"], name="content_status_published"),
@@ -221,7 +241,12 @@ class Article(models.Model):
     def clean(self) -> None:
         if self.unpublish_at and self.published_at and self.unpublish_at <= self.published_at:
             raise ValidationError(
-                {"unpublish_at": "The item must be unpublished after it is published."}
+                {
+                    "unpublish_at": ValidationError(
+                        _("The item must be unpublished after it is published."),
+                        code="unpublish_before_publish",
+                    )
+                }
             )
 
     @property
@@ -268,8 +293,8 @@ class ArticleMedia(models.Model):
     media = models.ForeignKey("media.MediaItem", on_delete=models.PROTECT, related_name="used_in")
 
     class Meta:
-        verbose_name = "article media"
-        verbose_name_plural = "article media"
+        verbose_name = _("article media")
+        verbose_name_plural = _("article media")
         constraints = [
             models.UniqueConstraint(fields=["article", "media"], name="content_articlemedia_unique")
         ]
@@ -289,7 +314,9 @@ class ArticleRevision(models.Model):
     """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
-    number = models.PositiveIntegerField(help_text="1 for the first save, then 2, 3...")
+    number = models.PositiveIntegerField(
+        _("number"), help_text=_("1 for the first save, then 2, 3...")
+    )
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200)
     body = models.TextField(blank=True)
@@ -303,7 +330,7 @@ class ArticleRevision(models.Model):
         Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     section_name = models.CharField(max_length=100, blank=True)
-    tags = models.JSONField(default=list, blank=True, help_text="Tag names, sorted.")
+    tags = models.JSONField(_("tags"), default=list, blank=True, help_text=_("Tag names, sorted."))
     featured_image = models.ForeignKey(
         "media.MediaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -317,6 +344,8 @@ class ArticleRevision(models.Model):
 
     class Meta:
         ordering = ("article", "-number")
+        verbose_name = _("article revision")
+        verbose_name_plural = _("article revisions")
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="content_revision_unique")
         ]

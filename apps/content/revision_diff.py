@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Article, ArticleRevision
 
@@ -25,17 +26,17 @@ _BLOCK_START = re.compile(
 )
 # (field, label) in the order the change form shows them; the body last, being the longest.
 FIELDS = (
-    ("title", "Title"),
-    ("slug", "Slug"),
-    ("kind", "Kind"),
-    ("section", "Section"),
-    ("tags", "Tags"),
-    ("featured_image", "Featured image"),
-    ("status", "Status"),
-    ("published_at", "Publish at"),
-    ("unpublish_at", "Unpublish at"),
-    ("meta_description", "Meta description"),
-    ("body", "Body"),
+    ("title", _("Title")),
+    ("slug", _("Slug")),
+    ("kind", _("Kind")),
+    ("section", _("Section")),
+    ("tags", _("Tags")),
+    ("featured_image", _("Featured image")),
+    ("status", _("Status")),
+    ("published_at", _("Publish at")),
+    ("unpublish_at", _("Unpublish at")),
+    ("meta_description", _("Meta description")),
+    ("body", _("Body")),
 )
 NONE = "—"
 
@@ -92,7 +93,7 @@ def _named(kept: object | None, name: str) -> str:
     """A section or picture as the revision named it, and whether it is gone since."""
     if not name:
         return NONE
-    return name if kept is not None else f"{name} (deleted)"
+    return name if kept is not None else str(_("%(name)s (deleted)") % {"name": name})
 
 
 def field_value(revision: ArticleRevision, name: str) -> str:
@@ -104,9 +105,9 @@ def field_value(revision: ArticleRevision, name: str) -> str:
     if name == "tags":
         return ", ".join(revision.tags or []) or NONE
     if name == "kind":
-        return dict(Article.Kind.choices).get(revision.kind, revision.kind)
+        return str(dict(Article.Kind.choices).get(revision.kind, revision.kind))
     if name == "status":
-        return dict(Article.Status.choices).get(revision.status, revision.status)
+        return str(dict(Article.Status.choices).get(revision.status, revision.status))
     if name in ("published_at", "unpublish_at"):
         return _when(getattr(revision, name))
     return getattr(revision, name) or ""

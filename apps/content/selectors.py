@@ -19,6 +19,7 @@ from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from filamenta.caching import VALUES_ALIAS, cached, versions_get
 
@@ -474,8 +475,8 @@ def revision_restore_plan(*, revision: ArticleRevision, article: Article, user: 
     notes: list[str] = []
     if Article.objects.filter(slug=revision.slug).exclude(pk=article.pk).exists():
         notes.append(
-            f"The address “{revision.slug}” now belongs to another item: "
-            f"this one keeps “{article.slug}”."
+            _("The address “%(old)s” now belongs to another item: this one keeps “%(kept)s”.")
+            % {"old": revision.slug, "kept": article.slug}
         )
     else:
         fields["slug"] = revision.slug
@@ -483,7 +484,8 @@ def revision_restore_plan(*, revision: ArticleRevision, article: Article, user: 
     fields["section"] = revision.section
     if revision.section_id is None and revision.section_name:
         notes.append(
-            f"The section “{revision.section_name}” no longer exists: restored without a section."
+            _("The section “%(name)s” no longer exists: restored without a section.")
+            % {"name": revision.section_name}
         )
 
     image = revision.featured_image
@@ -493,11 +495,14 @@ def revision_restore_plan(*, revision: ArticleRevision, article: Article, user: 
         fields["featured_image"] = None
         if revision.featured_image_title:
             notes.append(
-                f"The featured image “{revision.featured_image_title}” no longer exists: "
-                "restored without one."
+                _("The featured image “%(title)s” no longer exists: restored without one.")
+                % {"title": revision.featured_image_title}
             )
     elif user is not None and not media_list_visible(user=user).filter(pk=image.pk).exists():
-        notes.append(f"You may not use the featured image “{image}”: the current one is kept.")
+        notes.append(
+            _("You may not use the featured image “%(title)s”: the current one is kept.")
+            % {"title": image}
+        )
     else:
         fields["featured_image"] = image
 
@@ -510,6 +515,9 @@ def revision_restore_plan(*, revision: ArticleRevision, article: Article, user: 
         fields.update(publication)
     elif any(getattr(article, name) != value for name, value in publication.items()):
         notes.append(
-            "The status and publication times are kept: changing them takes the right to publish."
+            _(
+                "The status and publication times are kept: changing them takes the right "
+                "to publish."
+            )
         )
     return RestorePlan(fields=fields, notes=notes)

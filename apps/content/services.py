@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from apps.siteadmin.models import AuditEntry
 from apps.siteadmin.selectors import site_settings_get
@@ -101,11 +102,24 @@ def article_tag_names(tags: Iterable[Any] | str | None) -> list[str]:
             continue
         if len(name) > TAG_NAME_MAX:
             raise ValidationError(
-                {"tags": f"A tag has at most {TAG_NAME_MAX} characters ({len(name)} given)."}
+                {
+                    "tags": ValidationError(
+                        _("A tag has at most %(limit)d characters (%(given)d given).")
+                        % {"limit": TAG_NAME_MAX, "given": len(name)},
+                        code="tag_too_long",
+                    )
+                }
             )
         names.setdefault(name.casefold(), name)
     if len(names) > TAGS_MAX:
-        raise ValidationError({"tags": f"An item has at most {TAGS_MAX} tags."})
+        raise ValidationError(
+            {
+                "tags": ValidationError(
+                    _("An item has at most %(limit)d tags.") % {"limit": TAGS_MAX},
+                    code="too_many_tags",
+                )
+            }
+        )
     return sorted(names.values(), key=str.casefold)
 
 
@@ -180,9 +194,17 @@ def _featured_image_check(*, image: Any, by: Any) -> None:
     if image is None:
         return
     if not image.is_image:
-        raise ValidationError({"featured_image": "The featured image must be an image."})
+        raise ValidationError(
+            {
+                "featured_image": ValidationError(
+                    _("The featured image must be an image."), code="not_an_image"
+                )
+            }
+        )
     if by is not None and not media_list_visible(user=by).filter(pk=image.pk).exists():
-        raise ValidationError({"featured_image": "You may not use this image."})
+        raise ValidationError(
+            {"featured_image": ValidationError(_("You may not use this image."), code="not_yours")}
+        )
 
 
 class _MediaReferences(HTMLParser):
@@ -616,7 +638,7 @@ def article_revision_restore(*, revision: ArticleRevision, by: Any) -> RevisionR
         by is not None
         and not article_list_editable(user=by).filter(pk=revision.article_id).exists()
     ):
-        raise PermissionDenied("You may not change this item.")
+        raise PermissionDenied(_("You may not change this item."))
     article = Article.objects.select_related("section", "featured_image").get(
         pk=revision.article_id
     )

@@ -19,6 +19,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.siteadmin.audited import ServiceAuditedModelAdmin
 
@@ -57,16 +59,15 @@ FILE_FACTS = (
 
 def _accepted_help() -> str:
     kinds = ", ".join(found.label for found in ACCEPTED)
-    return (
-        f"{kinds}; at most {settings.MEDIA_MAX_UPLOAD_MB} MB. The file's content decides "
-        "its type, not its name."
-    )
+    return _(
+        "%(kinds)s; at most %(limit)d MB. The file's content decides its type, not its name."
+    ) % {"kinds": kinds, "limit": settings.MEDIA_MAX_UPLOAD_MB}
 
 
 class MediaAddForm(forms.ModelForm):
     """The upload form; its validation is the upload, so a refusal is the file field's error."""
 
-    upload = forms.FileField(label="File", required=False)
+    upload = forms.FileField(label=gettext_lazy("File"), required=False)
 
     # Set per request by MediaItemAdmin.get_form.
     uploader: Any = None
@@ -81,7 +82,7 @@ class MediaAddForm(forms.ModelForm):
         self.uploaded: MediaItem | None = None
         self.fields[UPLOAD_FIELD].help_text = _accepted_help()
         self.fields["title"].required = False
-        self.fields["title"].help_text = "Leave empty to use the file's name."
+        self.fields["title"].help_text = _("Leave empty to use the file's name.")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -90,7 +91,10 @@ class MediaAddForm(forms.ModelForm):
             return cleaned
         if not cleaned.get(UPLOAD_FIELD):
             if UPLOAD_FIELD not in self.errors:
-                self.add_error(UPLOAD_FIELD, "Choose a file to upload.")
+                self.add_error(
+                    UPLOAD_FIELD,
+                    forms.ValidationError(_("Choose a file to upload."), code="required"),
+                )
             return cleaned
         if self.errors:
             return cleaned
@@ -117,8 +121,11 @@ class MediaChangeForm(forms.ModelForm):
         alt_text = self.cleaned_data.get("alt_text", "").strip()
         if self.instance.is_image and not alt_text:
             raise forms.ValidationError(
-                "Alt text is required for images: say what the image shows, for those who "
-                "cannot see it."
+                _(
+                    "Alt text is required for images: say what the image shows, for those who "
+                    "cannot see it."
+                ),
+                code="alt_text",
             )
         return alt_text
 
@@ -163,8 +170,8 @@ class MediaItemAdmin(ServiceAuditedModelAdmin):
             return ((None, {"fields": (UPLOAD_FIELD, "title", "alt_text", "caption")}),)
         return (
             (None, {"fields": ("preview", "title", "alt_text", "caption")}),
-            ("Where it is used", {"fields": ("usages",)}),
-            ("File", {"fields": FILE_FACTS}),
+            (_("Where it is used"), {"fields": ("usages",)}),
+            (_("File"), {"fields": FILE_FACTS}),
         )
 
     def get_form(self, request: HttpRequest, obj: MediaItem | None = None, change: bool = False,
@@ -191,8 +198,11 @@ class MediaItemAdmin(ServiceAuditedModelAdmin):
         if media_extension_disagrees(item=obj):
             self.message_user(
                 request,
-                f"“{obj.original_name}” is named like another kind of file, but its content "
-                f"is {obj.content_type}: it was stored as that, as {obj.file.name}.",
+                _(
+                    "“%(name)s” is named like another kind of file, but its content is "
+                    "%(type)s: it was stored as that, as %(stored)s."
+                )
+                % {"name": obj.original_name, "type": obj.content_type, "stored": obj.file.name},
                 messages.WARNING,
             )
 
@@ -213,7 +223,7 @@ class MediaItemAdmin(ServiceAuditedModelAdmin):
         for item, articles in media_in_use(items=objs).items():
             for article in articles:
                 protected.append(
-                    format_html("“{}” is used by {}", item, self._article_link(article))
+                    format_html(_("“{}” is used by {}"), item, self._article_link(article))
                 )
         return deleted, counts, perms_needed, protected
 
@@ -253,7 +263,7 @@ class MediaItemAdmin(ServiceAuditedModelAdmin):
             height,
         )
 
-    @admin.display(description="Picture")
+    @admin.display(description=gettext_lazy("Picture"))
     def preview(self, obj: MediaItem) -> str:
         if not obj.is_image:
             return format_html('<a href="{}" download>{}</a>', obj.file.url, obj.original_name)
@@ -266,24 +276,24 @@ class MediaItemAdmin(ServiceAuditedModelAdmin):
             height,
         )
 
-    @admin.display(description="Used by")
+    @admin.display(description=gettext_lazy("Used by"))
     def usages(self, obj: MediaItem) -> str:
         articles = list(media_usages(item=obj))
         if not articles:
-            return "No article uses it."
+            return _("No article uses it.")
         return format_html(
             '<ul class="media-library-usages">{}</ul>',
             format_html_join("", "<li>{}</li>", ((self._article_link(a),) for a in articles)),
         )
 
-    @admin.display(description="File")
+    @admin.display(description=gettext_lazy("File"))
     def file_link(self, obj: MediaItem) -> str:
         return format_html('<a href="{}">{}</a>', obj.file.url, obj.file.name)
 
-    @admin.display(description="Size", ordering="size")
+    @admin.display(description=gettext_lazy("Size"), ordering="size")
     def size_shown(self, obj: MediaItem) -> str:
         return filesizeformat(obj.size)
 
-    @admin.display(description="Pixels")
+    @admin.display(description=gettext_lazy("Pixels"))
     def dimensions(self, obj: MediaItem) -> str:
         return f"{obj.width} x {obj.height}" if obj.width and obj.height else "—"

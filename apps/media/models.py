@@ -14,52 +14,57 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models.signals import post_delete
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
 
 class MediaItem(models.Model):
     class Kind(models.TextChoices):
-        IMAGE = "image", "Image"
-        DOCUMENT = "document", "Document"
+        IMAGE = "image", _("Image")
+        DOCUMENT = "document", _("Document")
 
     # In the stored name (images/<key.hex>/…), so any URL of the item or of its
     # renditions leads back to it (selectors.media_item_from_url).
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    file = models.FileField(max_length=255)
-    title = models.CharField(max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    file = models.FileField(_("file"), max_length=255)
+    title = models.CharField(_("title"), max_length=200)
     alt_text = models.CharField(
-        "alt text",
+        _("alt text"),
         max_length=300,
         blank=True,
-        help_text="What the image shows, for those who cannot see it. Required for images.",
+        help_text=_("What the image shows, for those who cannot see it. Required for images."),
     )
-    caption = models.TextField(blank=True)
+    caption = models.TextField(_("caption"), blank=True)
     original_name = models.CharField(
-        max_length=255, blank=True, help_text="The uploader's file name, for display only."
+        _("original name"),
+        max_length=255,
+        blank=True,
+        help_text=_("The uploader's file name, for display only."),
     )
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField(help_text="Bytes stored.")
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"), help_text=_("Bytes stored."))
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
     checksum = models.CharField(
-        max_length=64, db_index=True, help_text="SHA-256 of the stored bytes."
+        _("checksum"), max_length=64, db_index=True, help_text=_("SHA-256 of the stored bytes.")
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="media_items",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ("-created_at",)
-        verbose_name = "media item"
-        verbose_name_plural = "media items"
+        verbose_name = _("media item")
+        verbose_name_plural = _("media items")
 
     def __str__(self) -> str:
         return self.title
@@ -101,15 +106,17 @@ class Rendition(models.Model):
         PNG = "png", "PNG"
 
     media = models.ForeignKey(MediaItem, on_delete=models.CASCADE, related_name="renditions")
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    format = models.CharField(max_length=8, choices=Format.choices)
-    file = models.FileField(max_length=255)
-    size = models.PositiveBigIntegerField(help_text="Bytes stored.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+    file = models.FileField(_("file"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"), help_text=_("Bytes stored."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ("media", "width", "format")
+        verbose_name = _("rendition")
+        verbose_name_plural = _("renditions")
         constraints = [
             models.UniqueConstraint(
                 fields=["media", "width", "format"], name="media_rendition_unique"

@@ -27,6 +27,8 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import get_text_list, slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from apps.siteadmin.models import AuditEntry
@@ -102,11 +104,11 @@ USUAL_EXTENSIONS = {
     "image/webp": {"webp"},
     "application/pdf": {"pdf"},
 }
-NOT_ACCEPTED = (
+NOT_ACCEPTED = gettext_lazy(
     "Only JPEG, PNG, WebP and GIF images and PDF documents are accepted, judged by the "
     "file's content, not its name; this file is none of them."
 )
-MARKUP_REFUSED = (
+MARKUP_REFUSED = gettext_lazy(
     "SVG, HTML and other markup files are refused: they can carry scripts that would run "
     "on this site. Upload a JPEG, PNG, WebP or GIF image, or a PDF."
 )
@@ -173,11 +175,12 @@ def _checked_size(file: Any) -> int:
     size = _size_of(file)
     if size > limit * MEGABYTE:
         raise MediaRefused(
-            f"The file is {size / MEGABYTE:.1f} MB; the limit is {limit} MB (MEDIA_MAX_UPLOAD_MB).",
+            _("The file is %(size).1f MB; the limit is %(limit)d MB (MEDIA_MAX_UPLOAD_MB).")
+            % {"size": size / MEGABYTE, "limit": limit},
             code="too_large",
         )
     if size == 0:
-        raise MediaRefused("The file is empty.", code="empty")
+        raise MediaRefused(_("The file is empty."), code="empty")
     return size
 
 
@@ -194,19 +197,36 @@ def _detected(file: Any) -> Format:
 
 
 def _pixels_refused(width: int, height: int, frames: int = 1) -> MediaRefused:
-    frames_said = f" in {frames} frames" if frames > 1 else ""
-    return MediaRefused(
-        f"The image is {width} x {height} pixels{frames_said}, "
-        f"{width * height * frames / 1_000_000:.0f} megapixels; the limit is "
-        f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels.",
-        code="too_many_pixels",
-    )
+    said = {
+        "width": width,
+        "height": height,
+        "frames": frames,
+        "megapixels": round(width * height * frames / 1_000_000),
+        "limit": MAX_IMAGE_PIXELS // 1_000_000,
+    }
+    if frames > 1:
+        message = ngettext(
+            "The image is %(width)d x %(height)d pixels in %(frames)d frame, %(megapixels)d "
+            "megapixels; the limit is %(limit)d megapixels.",
+            "The image is %(width)d x %(height)d pixels in %(frames)d frames, %(megapixels)d "
+            "megapixels; the limit is %(limit)d megapixels.",
+            frames,
+        )
+    else:
+        message = _(
+            "The image is %(width)d x %(height)d pixels, %(megapixels)d megapixels; the limit "
+            "is %(limit)d megapixels."
+        )
+    return MediaRefused(message % said, code="too_many_pixels")
 
 
 def _damaged(found: Format) -> MediaRefused:
     return MediaRefused(
-        f"The file starts as a {found.label} image but is damaged or incomplete (truncated), "
-        "so it cannot be shown.",
+        _(
+            "The file starts as a %(format)s image but is damaged or incomplete (truncated), "
+            "so it cannot be shown."
+        )
+        % {"format": found.label},
         code="damaged",
     )
 
@@ -265,8 +285,11 @@ def _prepared_image(file: Any, found: Format) -> tuple[bytes, int, int]:
             data, width, height = _reencoded(image, found)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise MediaRefused(
-            f"The image has more than {2 * MAX_IMAGE_PIXELS // 1_000_000} megapixels, far past "
-            f"the limit of {MAX_IMAGE_PIXELS // 1_000_000} megapixels.",
+            _(
+                "The image has more than %(found)d megapixels, far past the limit of "
+                "%(limit)d megapixels."
+            )
+            % {"found": 2 * MAX_IMAGE_PIXELS // 1_000_000, "limit": MAX_IMAGE_PIXELS // 1_000_000},
             code="too_many_pixels",
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, IndexError):
@@ -284,12 +307,12 @@ def _checked_pdf(file: Any, size: int) -> None:
     file is only ever downloaded (served as an attachment), never rendered here."""
     file.seek(0)
     if not PDF_HEADER.match(file.read(16)):
-        raise MediaRefused("The file starts like a PDF but has no PDF version.", code="damaged")
+        raise MediaRefused(_("The file starts like a PDF but has no PDF version."), code="damaged")
     file.seek(max(0, size - PDF_TAIL))
     tail = file.read(PDF_TAIL)
     if b"startxref" not in tail or b"%%EOF" not in tail:
         raise MediaRefused(
-            "The PDF is incomplete or damaged: it lacks the end-of-file section every PDF has.",
+            _("The PDF is incomplete or damaged: it lacks the end-of-file section every PDF has."),
             code="damaged",
         )
 
@@ -311,8 +334,10 @@ def _as_refusal(error: ValidationError) -> MediaRefused:
 def _alt_text_check(item: MediaItem) -> None:
     if item.is_image and not item.alt_text.strip():
         raise MediaRefused(
-            "Alt text is required for images: say what the image shows, for those who "
-            "cannot see it.",
+            _(
+                "Alt text is required for images: say what the image shows, for those who "
+                "cannot see it."
+            ),
             field="alt_text",
             code="alt_text",
         )
@@ -375,8 +400,10 @@ def media_upload(
     except Exception as error:  # another storage: a full disk, an object store that is down...
         logger.exception("The media storage did not take %s", name)
         raise MediaRefused(
-            "The media storage did not accept the file; nothing was stored. Try again later "
-            "or tell the site's administrator.",
+            _(
+                "The media storage did not accept the file; nothing was stored. Try again "
+                "later or tell the site's administrator."
+            ),
             code="storage",
         ) from error
     try:
@@ -440,10 +467,15 @@ def _in_use_refusal(used: dict[MediaItem, list[Any]]) -> MediaInUse:
     for item, articles in used.items():
         titles = [f"“{article}”" for article in articles[:10]]
         if len(articles) > 10:
-            titles.append("others")
-        said.append(f"“{item}” is used by {get_text_list(titles, 'and')}")
+            titles.append(_("others"))
+        said.append(
+            _("“%(item)s” is used by %(articles)s")
+            % {"item": item, "articles": get_text_list(titles, _("and"))}
+        )
     return MediaInUse(
-        "; ".join(said) + ". Take it out of those articles first, then delete it.", usages=used
+        _("%(usages)s. Take it out of those articles first, then delete it.")
+        % {"usages": "; ".join(said)},
+        usages=used,
     )
 
 

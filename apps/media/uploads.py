@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from .services import MEGABYTE, MediaRefused
 
@@ -63,7 +64,10 @@ def media_upload_refusal(*, request: HttpRequest, field_name: str) -> MediaRefus
         return None
     limit = settings.MEDIA_MAX_UPLOAD_MB
     return MediaRefused(
-        f"The file is larger than the limit of {limit} MB (MEDIA_MAX_UPLOAD_MB); "
-        "nothing was stored.",
+        _(
+            "The file is larger than the limit of %(limit)d MB (MEDIA_MAX_UPLOAD_MB); "
+            "nothing was stored."
+        )
+        % {"limit": limit},
         code="too_large",
     )

@@ -8,6 +8,8 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .admin_input import CheckedInputMixin
 from .audited import AuditedMixin, ServiceAuditedModelAdmin
@@ -38,20 +40,23 @@ class AuditEntryAdmin(CheckedInputMixin, admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="who", ordering="actor_name")
+    @admin.display(description=_("who"), ordering="actor_name")
     def actor_display(self, entry: AuditEntry) -> str:
         return entry.actor_name or "—"
 
-    @admin.display(description="type", ordering="content_type")
+    @admin.display(description=_("type"), ordering="content_type")
     def target_type(self, entry: AuditEntry) -> str:
         return entry.content_type.name if entry.content_type_id else ""
 
-    @admin.display(description="object")
+    @admin.display(description=_("object"))
     def change_link(self, entry: AuditEntry) -> str:
         # The entry's own copy: the object, or the person who acted, may be gone.
         if not entry.content_type_id:
             return "—"
-        return f"{entry.object_repr} (id {entry.object_id})"
+        return gettext("%(object)s (id %(id)s)") % {
+            "object": entry.object_repr,
+            "id": entry.object_id,
+        }
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -109,6 +114,6 @@ class GroupAdmin(AuditedMixin, DjangoGroupAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Group]:
         return super().get_queryset(request).annotate(members=Count("user"))
 
-    @admin.display(description="members", ordering="members")
+    @admin.display(description=_("members"), ordering="members")
     def member_count(self, group: Group) -> int:
         return group.members

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SiteAdminConfig(AppConfig):
@@ -10,7 +11,7 @@ class SiteAdminConfig(AppConfig):
 
     name = "apps.siteadmin"
     label = "siteadmin"
-    verbose_name = "Site administration"
+    verbose_name = _("Site administration")
 
     def ready(self) -> None:
         from . import selectors, signals  # noqa: F401 - sign-in and cache receivers

@@ -25,6 +25,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from apps.users.throttle import CURRENT_PASSWORD_RULES, throttle_check, too_many_requests
@@ -71,10 +73,12 @@ def backup_rotate(
 
 class BackupForm(forms.Form):
     password = forms.CharField(
-        label="Your password",
+        label=gettext_lazy("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="A backup holds every account's password hash and two-factor secret.",
+        help_text=gettext_lazy(
+            "A backup holds every account's password hash and two-factor secret."
+        ),
     )
 
     def __init__(self, *args, user, **kwargs) -> None:
@@ -84,7 +88,7 @@ class BackupForm(forms.Form):
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("This is not your password.")
+            raise forms.ValidationError(_("This is not your password."), code="password_incorrect")
         return password
 
 
@@ -126,6 +130,6 @@ def backup_download(request: HttpRequest) -> HttpResponse:
         # nginx would otherwise hold the stream in its buffers (and on disk).
         response["X-Accel-Buffering"] = "no"
         return response
-    context = {**admin.site.each_context(request), "title": "Download a backup", "form": form}
+    context = {**admin.site.each_context(request), "title": _("Download a backup"), "form": form}
     status = 400 if request.method == "POST" else 200
     return TemplateResponse(request, "siteadmin/backup.html", context, status=status)

@@ -16,31 +16,33 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntry(models.Model):
     class Action(models.TextChoices):
-        ADDED = "added", "Added"
-        CHANGED = "changed", "Changed"
-        DELETED = "deleted", "Deleted"
-        PUBLISHED = "published", "Published"
-        SETTINGS = "settings", "Settings changed"
-        LOGIN = "login", "Logged in"
-        LOGIN_FAILED = "login_failed", "Login failed"
-        LOGOUT = "logout", "Logged out"
-        PASSWORD_CHANGED = "password_changed", "Password changed"
-        PASSWORD_RESET = "password_reset", "Password reset requested"
-        TWO_FACTOR_ADDED = "two_factor_added", "Two-factor set up"
-        TWO_FACTOR_FAILED = "two_factor_failed", "Two-factor code refused"
-        TWO_FACTOR_BACKUP_USED = "two_factor_backup_used", "Backup code used"
-        TWO_FACTOR_BACKUP_RENEWED = "two_factor_backup_renewed", "Backup codes renewed"
-        TWO_FACTOR_REMOVED = "two_factor_removed", "Two-factor removed"
-        BACKUP_DOWNLOADED = "backup_downloaded", "Backup downloaded"
+        ADDED = "added", _("Added")
+        CHANGED = "changed", _("Changed")
+        DELETED = "deleted", _("Deleted")
+        PUBLISHED = "published", _("Published")
+        SETTINGS = "settings", _("Settings changed")
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Login failed")
+        LOGOUT = "logout", _("Logged out")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET = "password_reset", _("Password reset requested")
+        TWO_FACTOR_ADDED = "two_factor_added", _("Two-factor set up")
+        TWO_FACTOR_FAILED = "two_factor_failed", _("Two-factor code refused")
+        TWO_FACTOR_BACKUP_USED = "two_factor_backup_used", _("Backup code used")
+        TWO_FACTOR_BACKUP_RENEWED = "two_factor_backup_renewed", _("Backup codes renewed")
+        TWO_FACTOR_REMOVED = "two_factor_removed", _("Two-factor removed")
+        BACKUP_DOWNLOADED = "backup_downloaded", _("Backup downloaded")
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    action = models.CharField(max_length=32, choices=Action.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -48,31 +50,37 @@ class AuditEntry(models.Model):
     )
     # The name at the time, kept when the account is deleted; for a failed
     # sign-in, the name that was tried.
-    actor_name = models.CharField(max_length=150, blank=True)
-    ip = models.GenericIPAddressField("IP address", null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
     log_entry = models.OneToOneField(
         LogEntry,
+        verbose_name=_("log entry"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="audit",
-        help_text="Django's record of the change: object, content type and message.",
+        help_text=_("Django's record of the change: object, content type and message."),
     )
-    summary = models.CharField(max_length=300, blank=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
     # The object acted on, as LogEntry holds it, but kept whoever is deleted.
     # PROTECT: removing a stale content type must not quietly cut history off it.
     content_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ContentType,
+        verbose_name=_("content type"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    object_id = models.CharField(max_length=255, blank=True)
-    object_repr = models.CharField("object", max_length=200, blank=True)
+    object_id = models.CharField(_("object id"), max_length=255, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
     # The act in the words of the object's History page ("Changed Title.").
-    message = models.TextField(blank=True)
+    message = models.TextField(_("message"), blank=True)
 
     class Meta:
-        verbose_name = "history entry"
-        verbose_name_plural = "history entries"
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history entries")
         ordering = ("-created_at", "-id")
         indexes = [
             models.Index(fields=["action", "-created_at"], name="audit_action_created"),
@@ -88,32 +96,38 @@ class AuditEntry(models.Model):
 class SiteSettings(models.Model):
     """The one row of settings a site owner edits in the admin (primary key 1)."""
 
-    site_name = models.CharField(max_length=100, default="Filamenta")
-    tagline = models.CharField(max_length=200, blank=True, default="Notes, pages and posts")
-    contact_email = models.EmailField("contact address", blank=True)
+    site_name = models.CharField(_("site name"), max_length=100, default="Filamenta")
+    tagline = models.CharField(
+        _("tagline"), max_length=200, blank=True, default="Notes, pages and posts"
+    )
+    contact_email = models.EmailField(_("contact address"), blank=True)
     items_per_page = models.PositiveSmallIntegerField(
+        _("items per page"),
         default=10,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Articles per page in lists (1 to 100).",
+        help_text=_("Articles per page in lists (1 to 100)."),
     )
     feed_items = models.PositiveSmallIntegerField(
+        _("feed items"),
         default=20,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Entries in the RSS feed (1 to 100).",
+        help_text=_("Entries in the RSS feed (1 to 100)."),
     )
     # Images in article bodies load from the reader's browser: one from another
     # host tells it who reads what and can change under us (apps/content/sanitize.py).
     allow_external_images = models.BooleanField(
-        "allow images from other sites",
+        _("allow images from other sites"),
         default=False,
-        help_text="Keep images from other sites in article bodies when they are saved. "
-        "Off: only images of the media library are kept.",
+        help_text=_(
+            "Keep images from other sites in article bodies when they are saved. "
+            "Off: only images of the media library are kept."
+        ),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = "site settings"
-        verbose_name_plural = "site settings"
+        verbose_name = _("site settings")
+        verbose_name_plural = _("site settings")
         permissions = [
             ("view_operations", "Can view the operations page"),
             # The archive holds every password hash and two-factor secret.

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.utils import translation
 from django.utils.text import capfirst, get_text_list
 
 from .models import AuditEntry, SiteSettings
@@ -50,7 +51,11 @@ def history_record(
     summary = message
     about: dict[str, Any] = {}
     if target is not None:
-        summary = f"{target._meta.verbose_name} “{target}”" + (f": {message}" if message else "")
+        # Records are written once and read by anyone: in the code's words (English),
+        # whatever the language of the person acting, as the messages themselves are.
+        with translation.override(None):
+            name = str(target._meta.verbose_name)
+        summary = f"{name} “{target}”" + (f": {message}" if message else "")
         # As LogEntry and the admin's history_view name it: the proxy's own type.
         content_type = ContentType.objects.get_for_model(target, for_concrete_model=False)
         about = {"content_type_id": content_type.pk, "object_id": str(target.pk),
@@ -119,10 +124,11 @@ def history_record_log_entries(*, entries: Iterable[LogEntry], actor: Any) -> li
     recorded = []
     for entry in entries:
         action = ACTION_BY_FLAG.get(entry.action_flag, AuditEntry.Action.CHANGED)
-        summary = (
-            f"{entry.content_type.name if entry.content_type_id else ''} “{entry.object_repr}”"
-        )
-        message = entry.get_change_message()
+        # In English, as history_record writes (Django's LogEntry translates when read).
+        with translation.override(None):
+            kind = str(entry.content_type.name) if entry.content_type_id else ""
+            message = entry.get_change_message()
+        summary = f"{kind} “{entry.object_repr}”"
         if message and message != "No fields changed.":
             summary = f"{summary}: {message}"
         recorded.append(
@@ -171,8 +177,10 @@ def _save(
 
 def history_change_message(*, model: type[models.Model], fields: Iterable[str]) -> str:
     """ "Changed Title and Body.": the wording of Django's own admin messages, for History."""
-    names = [capfirst(model._meta.get_field(name).verbose_name) for name in fields]
-    return f"Changed {get_text_list(names, 'and')}."
+    # In English whatever the request's language, as every recorded message (history_record).
+    with translation.override(None):
+        names = [str(capfirst(model._meta.get_field(name).verbose_name)) for name in fields]
+        return f"Changed {get_text_list(names, 'and')}."
 
 
 def model_changed_fields(

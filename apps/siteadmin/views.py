@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
 from .selectors import operations_overview
 
@@ -17,7 +18,7 @@ def operations(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     context = {
         **admin.site.each_context(request),
-        "title": "Operations",
+        "title": _("Operations"),
         "overview": operations_overview(),
     }
     response = TemplateResponse(request, "siteadmin/operations.html", context)

@@ -16,6 +16,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -60,7 +62,10 @@ class ServicePasswordChangeForm(AdminPasswordChangeForm):
 
 @admin.register(User)
 class UserAdmin(ServiceAuditedModelAdmin, DjangoUserAdmin):
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("Profile", {"fields": ("display_name",)}))
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (gettext_lazy("Profile"), {"fields": ("display_name",)}),
+    )
     list_display = (
         "username", "email", "display_name", "is_staff", "two_factor", "is_active", "last_login",
     )  # fmt: skip
@@ -89,11 +94,14 @@ class UserAdmin(ServiceAuditedModelAdmin, DjangoUserAdmin):
         authenticator = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
         return super().get_queryset(request).annotate(has_two_factor=Exists(authenticator))
 
-    @admin.display(boolean=True, description="two-factor", ordering="has_two_factor")
+    @admin.display(boolean=True, description=gettext_lazy("two-factor"), ordering="has_two_factor")
     def two_factor(self, obj: User) -> bool:
         return obj.has_two_factor
 
-    @admin.action(description="Reset two-factor sign-in of selected users", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Reset two-factor sign-in of selected users"),
+        permissions=["change"],
+    )
     def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         """For a lost phone: their authenticator and backup codes go; each reset is recorded."""
         if not request.user.is_superuser:
@@ -101,14 +109,21 @@ class UserAdmin(ServiceAuditedModelAdmin, DjangoUserAdmin):
             if skipped := [user.get_username() for user in queryset if user.is_superuser]:
                 self.message_user(
                     request,
-                    f"Only a superuser may reset a superuser's two-factor sign-in: "
-                    f"{', '.join(skipped)} left as they were.",
+                    _(
+                        "Only a superuser may reset a superuser's two-factor sign-in: "
+                        "%(names)s left as they were."
+                    )
+                    % {"names": ", ".join(skipped)},
                     messages.WARNING,
                 )
             queryset = queryset.filter(is_superuser=False)
         reset = [user for user in queryset if two_factor_reset(user=user, by=request.user)]
-        names = ", ".join(user.get_username() for user in reset) or "nobody (none had it)"
-        self.message_user(request, f"Two-factor sign-in reset for {names}.", messages.SUCCESS)
+        if not reset:
+            said = _("Two-factor sign-in reset for nobody (none had it).")
+        else:
+            names = ", ".join(user.get_username() for user in reset)
+            said = _("Two-factor sign-in reset for %(names)s.") % {"names": names}
+        self.message_user(request, said, messages.SUCCESS)
 
     def save_form(self, request: HttpRequest, form, change: bool) -> User:
         # The form has already copied its values onto its instance while

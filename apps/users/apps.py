@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
 
 
 class UsersConfig(AppConfig):
@@ -7,7 +8,7 @@ class UsersConfig(AppConfig):
     default = True
     name = "apps.users"
     label = "users"
-    verbose_name = "Users"
+    verbose_name = _("Users")
 
     def ready(self) -> None:
         from filamenta.caching import versions_ignore_fields

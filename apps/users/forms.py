@@ -1,4 +1,6 @@
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .models import User
 
@@ -12,17 +14,17 @@ class ProfileForm(forms.ModelForm):
     """
 
     current_password = forms.CharField(
-        label="Current password",
+        label=_("Current password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Needed only to change your e-mail address.",
+        help_text=_("Needed only to change your e-mail address."),
     )
 
     class Meta:
         model = User
         fields = ("display_name", "first_name", "last_name", "email")
-        help_texts = {"display_name": "Shown as the author of what you publish."}
+        help_texts = {"display_name": _("Shown as the author of what you publish.")}
 
     def clean(self):
         cleaned = super().clean()
@@ -31,12 +33,18 @@ class ProfileForm(forms.ModelForm):
             if not password:
                 self.add_error(
                     "current_password",
-                    "Enter your current password to change your e-mail address.",
+                    ValidationError(
+                        _("Enter your current password to change your e-mail address."),
+                        code="password_required",
+                    ),
                 )
             elif not self.instance.check_password(password):
                 self.add_error(
                     "current_password",
-                    "Your current password was entered incorrectly. Please enter it again.",
+                    ValidationError(
+                        _("Your current password was entered incorrectly. Please enter it again."),
+                        code="password_incorrect",
+                    ),
                 )
         return cleaned
 

@@ -6,13 +6,14 @@ so the model exists from day one even while it adds little to Django's.
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
     """A person who can sign in: administrator, editor, author or reader."""
 
-    email = models.EmailField("email address", blank=True, db_index=True)
-    display_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(_("email address"), blank=True, db_index=True)
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

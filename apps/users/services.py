@@ -16,6 +16,8 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.siteadmin.models import AuditEntry
 from apps.siteadmin.selectors import site_settings_get
@@ -54,9 +56,9 @@ def _require_superuser_rights(*, by: Any, user: Any, grants_superuser: bool = Fa
     if by is None or by.is_superuser:
         return
     if grants_superuser:
-        raise PermissionDenied("Only a superuser may grant or revoke superuser status.")
+        raise PermissionDenied(_("Only a superuser may grant or revoke superuser status."))
     if user is not None and user.is_superuser:
-        raise PermissionDenied("Only a superuser may change a superuser's account.")
+        raise PermissionDenied(_("Only a superuser may change a superuser's account."))
 
 
 @transaction.atomic
@@ -262,10 +264,15 @@ def password_reset_send(
         )
 
 
+# Lazy: each notice is worded in the language active when it is sent (the request's).
 NOTICE_SUBJECTS = {
-    "password_changed": "Your password on {site_name} was changed",
-    "email_changed": "The e-mail address of your account on {site_name} was changed",
-    "email_added": "This address now receives the mail of your account on {site_name}",
+    "password_changed": gettext_lazy("Your password on %(site_name)s was changed"),
+    "email_changed": gettext_lazy(
+        "The e-mail address of your account on %(site_name)s was changed"
+    ),
+    "email_added": gettext_lazy(
+        "This address now receives the mail of your account on %(site_name)s"
+    ),
 }
 
 
@@ -280,7 +287,7 @@ def notice_send(*, template: str, to: str, user: Any, **context: Any) -> None:
     site_name = site_settings_get().site_name
     context = {"user": user, "site_name": site_name, "when": timezone.now(), **context}
     message = EmailMessage(
-        subject=NOTICE_SUBJECTS[template].format(site_name=site_name),
+        subject=NOTICE_SUBJECTS[template] % {"site_name": site_name},
         body=render_to_string(f"users/mail/{template}.txt", context),
         to=[to],
     )

@@ -25,6 +25,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -48,14 +50,18 @@ PENDING = "two_factor_pending"
 # Past this a half-done sign-in starts again from the password.
 PENDING_SECONDS = 600
 # django-otp also refuses a right code for a few seconds after a wrong one.
-WRONG_CODE = "That code is not right, or was used already. Wait a few seconds and try the next one."
+WRONG_CODE = gettext_lazy(
+    "That code is not right, or was used already. Wait a few seconds and try the next one."
+)
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=32,
-        help_text="The six digits your authenticator app shows, or one of your backup codes.",
+        help_text=gettext_lazy(
+            "The six digits your authenticator app shows, or one of your backup codes."
+        ),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
         ),
@@ -142,14 +148,14 @@ def verify(request: HttpRequest) -> HttpResponse:
                 request.session.cycle_key()
             django_otp.login(request, device)
             return HttpResponseRedirect(next_url)
-        form.add_error("code", WRONG_CODE)
+        form.add_error("code", forms.ValidationError(WRONG_CODE, code="wrong_code"))
     return _private(render(request, "users/two_factor_verify.html", context, status=400))
 
 
 def qr_svg(data: str) -> str:
     """An inline SVG of ``data``: drawn here, no image service, nothing a CSP must allow."""
     qr = segno.make(data, error="m")
-    return qr.svg_inline(scale=5, border=4, light="#fff", title="QR code to scan")
+    return qr.svg_inline(scale=5, border=4, light="#fff", title=_("QR code to scan"))
 
 
 @login_required
@@ -171,7 +177,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             django_otp.login(request, device)
             context = {"codes": codes, "next": next_url}
             return _private(render(request, "users/two_factor_backup_codes.html", context))
-        form.add_error("code", WRONG_CODE)
+        form.add_error("code", forms.ValidationError(WRONG_CODE, code="wrong_code"))
     secret = b32encode(device.bin_key).decode()
     context = {
         "form": form,
@@ -206,10 +212,10 @@ def manage(request: HttpRequest) -> HttpResponse:
             return too_many_requests(request, retry_after=wait)
         if form.is_valid() and two_factor_verify(user=user, code=form.cleaned_data["code"]):
             two_factor_reset(user=user, by=user)
-            messages.success(request, "Two-factor sign-in is removed from your account.")
+            messages.success(request, _("Two-factor sign-in is removed from your account."))
             return redirect("users:profile")
         if form.is_valid():
-            form.add_error("code", WRONG_CODE)
+            form.add_error("code", forms.ValidationError(WRONG_CODE, code="wrong_code"))
     context = {
         "form": form,
         "backup_codes_left": two_factor_backup_codes_left(user=user),

@@ -59,7 +59,7 @@ def test_it_shows_the_media_folder_its_size_and_the_free_space(client, administr
 
     assert "Media storage" in html
     assert str(root) in html
-    assert "2.0\xa0KB in 1 files" in html
+    assert "2.0\xa0KB in 1 file<" in html
     assert "Free space" in html
 
 
