@@ -314,7 +314,7 @@ def test_the_search_page_is_never_page_cached(client, make_article):
 
 
 def test_past_the_rate_a_search_is_429_with_retry_after(client, settings, make_article):
-    settings.SEARCH_RATE_PER_IP = "3/m"
+    settings.SEARCH_RATE_PER_IP = "3/d"
     make_article("Lemur")
 
     statuses = [client.get(SEARCH, {"q": f"lemur {n}"}).status_code for n in range(5)]
@@ -322,14 +322,14 @@ def test_past_the_rate_a_search_is_429_with_retry_after(client, settings, make_a
 
     assert statuses == [200, 200, 200, 429, 429]
     assert limited.status_code == 429
-    assert 0 < int(limited["Retry-After"]) <= 60
+    assert 0 < int(limited["Retry-After"]) <= 86400
     assert "too many searches" in limited.content.decode()
     # The form alone runs no search and is not counted.
     assert client.get(SEARCH).status_code == 200
 
 
 def test_the_limit_is_per_client_address(client, settings, make_article):
-    settings.SEARCH_RATE_PER_IP = "1/m"
+    settings.SEARCH_RATE_PER_IP = "1/d"
     make_article("Tapir")
 
     assert client.get(SEARCH, {"q": "tapir"}, REMOTE_ADDR="192.0.2.1").status_code == 200

@@ -80,7 +80,7 @@ def test_a_client_reaching_gunicorn_directly_is_itself(behind_nginx, client, mak
 
 
 def test_a_direct_client_cannot_dodge_the_per_ip_limit(behind_nginx, client):
-    behind_nginx.LOGIN_RATE_PER_IP = "3/m"
+    behind_nginx.LOGIN_RATE_PER_IP = "3/d"
 
     statuses = [
         client.post(

@@ -147,7 +147,7 @@ def test_the_operations_page_is_french(client, administrator):
 
 
 def test_the_429_page_is_french(client, make_user, settings):
-    settings.LOGIN_RATE_PER_ACCOUNT = "1/m"
+    settings.LOGIN_RATE_PER_ACCOUNT = "1/d"
     make_user("victim")
 
     client.post("/accounts/login/", {"username": "victim", "password": "x"}, headers=FR)

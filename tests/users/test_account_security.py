@@ -180,7 +180,7 @@ def test_guesses_of_the_current_password_are_limited_like_sign_ins(
     client, make_user, settings, path, guess
 ):
     """A stolen session must not become a way to guess the account's password."""
-    settings.LOGIN_RATE_PER_ACCOUNT = "2/m"
+    settings.LOGIN_RATE_PER_ACCOUNT = "2/d"
     user = make_user("sam")
     client.force_login(user)
 

@@ -132,7 +132,7 @@ def test_login_without_a_csrf_token_is_403(make_user):
 
 
 def test_brute_force_on_one_account_from_many_ips_is_429(client, make_user, settings):
-    settings.LOGIN_RATE_PER_ACCOUNT = "3/m"
+    settings.LOGIN_RATE_PER_ACCOUNT = "3/d"
     make_user("victim")
 
     statuses = [
@@ -146,7 +146,7 @@ def test_brute_force_on_one_account_from_many_ips_is_429(client, make_user, sett
 
 
 def test_the_account_limit_ignores_case_and_spaces(client, make_user, settings):
-    settings.LOGIN_RATE_PER_ACCOUNT = "2/m"
+    settings.LOGIN_RATE_PER_ACCOUNT = "2/d"
     make_user("victim")
 
     for name in ("victim", " VICTIM "):
@@ -157,7 +157,7 @@ def test_the_account_limit_ignores_case_and_spaces(client, make_user, settings):
 
 
 def test_brute_force_from_one_ip_on_many_accounts_is_429(client, settings):
-    settings.LOGIN_RATE_PER_IP = "3/m"
+    settings.LOGIN_RATE_PER_IP = "3/d"
 
     statuses = [
         client.post(LOGIN, {"username": f"user{n}", "password": "x"}).status_code for n in range(5)
@@ -180,7 +180,7 @@ def test_a_429_says_when_to_retry_in_a_readable_page(client, settings):
 
 
 def test_while_limited_even_the_right_password_is_refused(client, make_user, settings):
-    settings.LOGIN_RATE_PER_ACCOUNT = "1/m"
+    settings.LOGIN_RATE_PER_ACCOUNT = "1/d"
     make_user("sam")
     client.post(LOGIN, {"username": "sam", "password": "wrong"})
 
@@ -191,7 +191,7 @@ def test_while_limited_even_the_right_password_is_refused(client, make_user, set
 
 
 def test_admin_login_is_rate_limited_too(client, make_user, settings):
-    settings.LOGIN_RATE_PER_ACCOUNT = "2/m"
+    settings.LOGIN_RATE_PER_ACCOUNT = "2/d"
     make_user("boss", is_staff=True)
 
     statuses = [

@@ -31,7 +31,7 @@ def exhaust(client, path, name, *, tries=2):
 
 @pytest.mark.parametrize("path", [LOGIN, "/admin/login/"])
 def test_a_full_width_spelling_is_the_same_account(client, make_user, settings, path):
-    settings.LOGIN_RATE_PER_ACCOUNT = "2/m"
+    settings.LOGIN_RATE_PER_ACCOUNT = "2/d"
     make_user("reader1", is_staff=True)
     exhaust(client, path, "reader1")
 
@@ -42,7 +42,7 @@ def test_a_full_width_spelling_is_the_same_account(client, make_user, settings, 
 
 
 def test_full_width_attempts_count_against_the_plain_name(client, make_user, settings):
-    settings.LOGIN_RATE_PER_ACCOUNT = "2/m"
+    settings.LOGIN_RATE_PER_ACCOUNT = "2/d"
     make_user("reader1")
     exhaust(client, LOGIN, full_width("r") + "eader1")
 
@@ -52,7 +52,7 @@ def test_full_width_attempts_count_against_the_plain_name(client, make_user, set
 
 
 def test_unknown_names_are_limited_too(client, settings):
-    settings.LOGIN_RATE_PER_ACCOUNT = "2/m"
+    settings.LOGIN_RATE_PER_ACCOUNT = "2/d"
     exhaust(client, LOGIN, "nobody")
 
     response = client.post(LOGIN, {"username": full_width("NOBODY"), "password": "x"})
@@ -63,7 +63,7 @@ def test_unknown_names_are_limited_too(client, settings):
 def test_an_accented_spelling_the_database_matches_is_the_same_account(client, make_user, settings):
     if connection.vendor != "mysql":
         pytest.skip("only MariaDB/MySQL's accent-insensitive collation matches réader1")
-    settings.LOGIN_RATE_PER_ACCOUNT = "2/m"
+    settings.LOGIN_RATE_PER_ACCOUNT = "2/d"
     make_user("reader1")
     # What the review saw: the server's collation signs the accented name in.
     assert authenticate(username="réader1", password=PASSWORD) is not None
@@ -76,7 +76,7 @@ def test_an_accented_spelling_the_database_matches_is_the_same_account(client, m
 
 
 def test_the_reset_limit_counts_a_full_width_address_as_the_same(client, make_user, settings):
-    settings.PASSWORD_RESET_RATE_PER_ACCOUNT = "2/m"
+    settings.PASSWORD_RESET_RATE_PER_ACCOUNT = "2/d"
     make_user("reader1", email="reader1@example.com")
     for n in range(2):
         client.post(RESET, {"email": "reader1@example.com"}, REMOTE_ADDR=f"198.51.100.{n}")

@@ -124,7 +124,7 @@ def test_a_backup_code_signs_in_once_and_is_recorded(client, editor):
 
 
 def test_code_attempts_are_limited_per_account_with_retry_after(client, editor, settings):
-    settings.LOGIN_RATE_PER_ACCOUNT = "3/m"
+    settings.LOGIN_RATE_PER_ACCOUNT = "3/d"
     device, _ = authenticator_for(editor)
     sign_in_password(client)  # one attempt on the password counter, none on the code's
 
