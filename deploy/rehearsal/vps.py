@@ -262,6 +262,10 @@ def rehearse(r: Rehearsal) -> None:
         "GUNICORN_WORKERS": "2",
         "GUNICORN_ACCESS_LOG": str(r.workdir / "gunicorn-access.log"),
     }
+    if os.environ.get("REHEARSE_LOAD"):
+        # The shipped recycling (a worker restarts after about 1,000 requests) would put
+        # Django's start-up, a second or two here, inside the 5 s load figures.
+        gunicorn_env["GUNICORN_MAX_REQUESTS"] = "1000000"
     gunicorn = r.start(
         "gunicorn", ["gunicorn", "-c", str(VPS / "gunicorn.conf.py")], env=gunicorn_env
     )
@@ -422,7 +426,7 @@ def load_figures(
     string goes past the front cache (BYPASS), so every request reaches
     gunicorn through nginx. The @cached_page hit goes to gunicorn directly
     (X-Forwarded-Proto as nginx sends it), for context.
-    Only with REHEARSE_LOAD=1 (about 25 s).
+    Only with REHEARSE_LOAD=1 (about 25 s; gunicorn then recycles no worker).
     """
     from bench.throughput import run_wrk
 
@@ -460,6 +464,8 @@ def load_figures(
         ),
     ):
         try:
+            # A second's warm-up first, as the bench's HTTP section does.
+            run_wrk(base_url=base, paths=[target], seconds=1, connections=8, headers=headers)
             result = run_wrk(
                 base_url=base, paths=[target], seconds=5, connections=8, headers=headers
             ).as_dict()
