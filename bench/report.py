@@ -527,6 +527,20 @@ def measured_hints(results: dict[str, Any], missed: list[Verdict]) -> list[str]:
             "query and the store; what the cache saves is bounded by what the page spends "
             "outside that read (see the profile above)."
         )
+    ratios = {
+        "cpanel": ("static page", "Apache's static page ≥"),
+        "vps": ("front cache hit", "nginx's front-cached page ≥"),
+    }
+    for name, (label, target) in ratios.items():
+        figures = results.get(name) or {}
+        fast, minimal = figures.get(label), figures.get("minimal view")
+        if fast and minimal and any(t.startswith(target) for t in targets):
+            stack = STACKS[name][0].split(" (")[0]
+            hints.append(
+                f"{stack}: the {label} answered in {fast['p50_ms']:.2f} ms at p50 "
+                f"({fast['rps']:,.0f} req/s), the minimal Django view in "
+                f"{minimal['p50_ms']:.2f} ms ({minimal['rps']:,.0f} req/s), wrk on the same cores."
+            )
     return hints
 
 

@@ -97,3 +97,14 @@ def test_each_stack_has_its_table_and_a_failed_rehearsal_keeps_its_figures():
     assert "| the page from nginx's front cache (HIT) | 10,000 | 3.3 | 10.0 | 0 | 10.0x |" in text
     assert "0 errors in 5,000 requests" in text
     assert text.count("**The rehearsal failed**") == 1
+
+
+def test_a_missed_stack_target_is_explained_by_that_stack_s_latencies():
+    run = results()
+    run["cpanel"]["static page"] = load(8000, p99=3.0)
+
+    text = render(run, charts=[])
+
+    assert "Missed: Apache's static page ≥ 10x the minimal Django view" in text
+    assert "- cPanel: Apache + Passenger: the static page answered in 1.00 ms at p50" in text
+    assert "the front cache hit answered" not in text  # the VPS target was met
