@@ -422,7 +422,7 @@ def load_figures(
 
     The minimal view is robots.txt, the cheapest Django answer this site serves
     without bench/urls.py, with a query string its view never reads: nginx
-    would keep robots.txt itself (it carries a max-age), and a made-up query
+    keeps a plain robots.txt (its second read is a HIT), and a made-up query
     string goes past the front cache (BYPASS), so every request reaches
     gunicorn through nginx. The @cached_page hit goes to gunicorn directly
     (X-Forwarded-Proto as nginx sends it), for context.
