@@ -87,6 +87,99 @@ def http_section(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+# Each stack's rows (results key, label in the table), the page the ratio divides by first.
+STACKS = {
+    "cpanel": (
+        "cPanel: Apache + Passenger (deploy/rehearsal/cpanel.py)",
+        [
+            ("minimal view", "minimal Django view (robots.txt under Passenger)"),
+            ("passenger hit", "@cached_page hit under Passenger"),
+            ("static page", "Apache's static copy of the page (public/_pages)"),
+        ],
+    ),
+    "vps": (
+        "VPS: nginx + gunicorn (deploy/rehearsal/vps.py)",
+        [
+            ("minimal view", "minimal Django view (robots.txt?load=1 through nginx, BYPASS)"),
+            ("gunicorn cached_page hit", "@cached_page hit, gunicorn direct"),
+            ("front cache hit", "the page from nginx's front cache (HIT)"),
+            ("static file", "the same bytes as a static file from nginx"),
+        ],
+    ),
+}
+
+
+def stacks_section(results: dict[str, Any]) -> list[str]:
+    """Each deployment stack's rehearsal under load: its pages side by side, then the rest."""
+    ran = results.get("stacks", {})
+    if not ran and not any(results.get(name) for name in STACKS):
+        return []
+    lines = [
+        "## Deployment stacks (the rehearsals with REHEARSE_LOAD=1)",
+        "",
+        "Each stack as `make rehearse-<name>` runs it on this machine, on loopback, wrk with "
+        "8 connections for 5 s per row (TLS through nginx on the VPS; plain HTTP to Apache), "
+        "wrk sharing the cores with the servers. The Django-side figures of the HTTP table "
+        "above (one gunicorn, per cache tier) are the same pages without a server in front.",
+        "",
+    ]
+    for name, (title, rows) in STACKS.items():
+        figures = results.get(name) or {}
+        outcome = ran.get(name)
+        lines += [f"### {title}", ""]
+        if outcome and outcome.get("exit"):
+            failed = outcome.get("failed") or ["(no check recorded; see the run's output)"]
+            lines += [
+                f"**The rehearsal failed** (exit {outcome['exit']}); the figures below are what "
+                "it measured before. Failed checks:",
+                "",
+                *[f"- {line}" for line in failed[:10]],
+                "",
+            ]
+        minimal = (figures.get(rows[0][0]) or {}).get("rps")
+        table = []
+        for key, label in rows:
+            load = figures.get(key)
+            if not load:
+                continue
+            factor = f"{load['rps'] / minimal:.1f}x" if minimal else "—"
+            table.append(
+                [
+                    label,
+                    _number(load["rps"]),
+                    f"{load['p50_ms']:.1f}",
+                    f"{load['p99_ms']:.1f}",
+                    load["errors"],
+                    factor,
+                ]
+            )
+        if table:
+            lines += _table(
+                ["page", "req/s", "p50 ms", "p99 ms", "errors", "x minimal view"], table
+            )
+        else:
+            lines += ["No load figures (wrk missing, or the rehearsal stopped first).", ""]
+        seconds = figures.get("publish_to_visible_s")
+        if seconds is not None:
+            lines += [
+                f"Publish-to-visible: {seconds:.3f} s from the admin's answer to the edit until "
+                "an anonymous read showed the new title.",
+                "",
+            ]
+        restart = figures.get("restart")
+        if restart:
+            answers = ", ".join(f"{k} x{n:,}" for k, n in sorted(restart["answers"].items()))
+            cache = ", ".join(f"{k} x{n:,}" for k, n in sorted(restart["front_cache"].items()))
+            lines += [
+                f"gunicorn stopped for {restart['down_s']:.1f} s and started again under "
+                f"{restart['readers']} anonymous readers through nginx: {restart['errors']} "
+                f"errors in {restart['requests']:,} requests (answers: {answers}; "
+                f"X-Front-Cache: {cache}).",
+                "",
+            ]
+    return lines
+
+
 def media_section(results: dict[str, Any]) -> list[str]:
     media = results.get("media")
     if not media:
@@ -434,6 +527,20 @@ def measured_hints(results: dict[str, Any], missed: list[Verdict]) -> list[str]:
             "query and the store; what the cache saves is bounded by what the page spends "
             "outside that read (see the profile above)."
         )
+    ratios = {
+        "cpanel": ("static page", "Apache's static page ≥"),
+        "vps": ("front cache hit", "nginx's front-cached page ≥"),
+    }
+    for name, (label, target) in ratios.items():
+        figures = results.get(name) or {}
+        fast, minimal = figures.get(label), figures.get("minimal view")
+        if fast and minimal and any(t.startswith(target) for t in targets):
+            stack = STACKS[name][0].split(" (")[0]
+            hints.append(
+                f"{stack}: the {label} answered in {fast['p50_ms']:.2f} ms at p50 "
+                f"({fast['rps']:,.0f} req/s), the minimal Django view in "
+                f"{minimal['p50_ms']:.2f} ms ({minimal['rps']:,.0f} req/s), wrk on the same cores."
+            )
     return hints
 
 
@@ -479,6 +586,7 @@ def render(results: dict[str, Any], *, charts: list[Path]) -> str:
     ]
     for section in (
         http_section,
+        stacks_section,
         media_section,
         moving_section,
         locust_section,

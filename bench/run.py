@@ -39,6 +39,10 @@ from bench.targets import TIERS
 from bench.throughput import run_wrk
 
 DEFAULT_HTTP_DATABASE = "postgres://root@127.0.0.1:5432/filamenta_bench"
+# The stacks section: each rehearsal installs its Debian packages on a first run as root.
+STACK_REHEARSALS = ("cpanel", "vps")
+REHEARSAL_TIMEOUT = 900
+SECTIONS = ("http", "stacks", "media", "moving", "cache_ops", "database", "search")
 DEFAULT_EXPLAIN_DATABASES = (
     "postgres://root@127.0.0.1:5432/filamenta_bench",
     "mysql://root@127.0.0.1:3306/filamenta_bench",
@@ -296,6 +300,39 @@ class Run:
             env=dict(self.env, CACHE_BACKEND="memory"),
         )
 
+    def stacks(self) -> None:
+        """The cPanel and VPS rehearsals with their load figures (REHEARSE_LOAD=1).
+
+        Each runs as ``python -m deploy.rehearsal NAME``, writing what it measured
+        to REHEARSE_FIGURES; one that fails (or fails a check) keeps what it
+        measured, and the other still runs.
+        """
+        self.results.setdefault("stacks", {})
+        for name in STACK_REHEARSALS:
+            self.section(f"stacks, {name} rehearsal", lambda name=name: self.stack(name))
+
+    def stack(self, name: str) -> None:
+        figures = self.workdir / f"rehearsal-{name}.json"
+        log = self.workdir / f"rehearsal-{name}.log"
+        env = dict(os.environ, REHEARSE_LOAD="1", REHEARSE_FIGURES=str(figures))
+        with log.open("w") as out:
+            completed = subprocess.run(  # noqa: S603 - our own module, a fixed argument list
+                [sys.executable, "-m", "deploy.rehearsal", name],
+                cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                timeout=REHEARSAL_TIMEOUT, check=False,
+            )  # fmt: skip
+        record = json.loads(figures.read_text()) if figures.exists() else {}
+        self.results[name] = record.get("figures", {})
+        self.results["stacks"][name] = {
+            "exit": completed.returncode,
+            "failed": record.get("failed", []),
+        }
+        if completed.returncode != 0:
+            failed = record.get("failed") or [log.read_text(errors="replace")[-1500:]]
+            raise RuntimeError(
+                f"rehearse-{name} exited {completed.returncode}; failed: " + "; ".join(failed[:5])
+            )
+
     def cache_ops(self) -> None:
         p = self.profile
         completed = subprocess.run(  # noqa: S603 - our own module, a fixed argument list
@@ -468,7 +505,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--profile", choices=PROFILES, default="full")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "results")
     parser.add_argument("--tiers", default=",".join(TIERS))
-    parser.add_argument("--sections", default="http,media,moving,cache_ops,database,search")
+    parser.add_argument(
+        "--sections",
+        help=f"comma-separated, of {','.join(SECTIONS)} (default: all; the tiny profile of "
+        "the test suite leaves out stacks, whose rehearsals bind the rehearsals' databases)",
+    )
     parser.add_argument("--http-database", help="default: PostgreSQL filamenta_bench, else SQLite")
     parser.add_argument("--explain-databases", default=",".join(DEFAULT_EXPLAIN_DATABASES))
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and logs")
@@ -477,6 +518,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if unknown:
         parser.error(f"--tiers: unknown {', '.join(sorted(unknown))}; use {', '.join(TIERS)}")
     return args
+
+
+def default_sections(profile: Profile) -> list[str]:
+    # The rehearsals take minutes and belong to `make rehearse`'s databases: the
+    # test suite's tiny run is for the benchmark's own code paths.
+    return [s for s in SECTIONS if not (profile.name == "tiny" and s == "stacks")]
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -491,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="filamenta-bench-"))
     http_database = args.http_database or default_http_database(workdir)
     run = Run(profile=profile, workdir=workdir, http_database=http_database)
-    sections = set(args.sections.split(","))
+    sections = set((args.sections or ",".join(default_sections(profile))).split(","))
     date = dt.date.today().isoformat()
     command = "make bench" + {"full": "", "quick": " QUICK=1"}.get(profile.name, " (tiny profile)")
     stem = date if profile.name == "full" else f"{date}-{profile.name}"
@@ -515,6 +562,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if "http" in sections:
             run.section("http", lambda: run.http(args.tiers.split(",")))
+        if "stacks" in sections:
+            run.section("stacks", run.stacks)
         if "media" in sections:
             run.section("media", run.media)
         if "moving" in sections:

@@ -33,6 +33,10 @@ SEARCH_VENDORS = ("sqlite", "postgresql", "mysql")
 # smallest Django answer on the same stack, and a change seen by the next reader.
 STATIC_VS_MINIMAL = 10.0
 PUBLISH_VISIBLE_SECONDS = 1.0
+# VPS (nginx + gunicorn): nginx's front-cached page against the smallest Django
+# answer through the same nginx, and no reader error while gunicorn restarts.
+FRONT_VS_MINIMAL = 10.0
+RESTART_DOWN_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,7 @@ def evaluate(results: dict[str, Any]) -> list[Verdict]:
 
     verdicts += search_verdicts(results)
     verdicts += cpanel_verdicts(results)
+    verdicts += vps_verdicts(results)
 
     for tier in TIERS:
         rss = results.get("memory", {}).get(tier)
@@ -263,5 +268,59 @@ def cpanel_verdicts(results: dict[str, Any]) -> list[Verdict]:
     else:
         verdicts.append(
             Verdict(target, scope, f"{seconds:.3f} s", seconds <= PUBLISH_VISIBLE_SECONDS)
+        )
+    return verdicts
+
+
+def vps_verdicts(results: dict[str, Any]) -> list[Verdict]:
+    """nginx's front-cached page ≥ 10x the minimal Django view through nginx; publish visible
+    ≤ 1 s; no error for anonymous readers while gunicorn is stopped 10 s and started again.
+
+    ``results["vps"]`` (deploy/rehearsal/vps.py with REHEARSE_LOAD=1): {"front cache hit",
+    "static file", "minimal view", "gunicorn cached_page hit": load, "publish_to_visible_s":
+    seconds, "restart": {"requests", "errors", "down_s", ...}}, loads as LoadResult dicts.
+    """
+    vps = results.get("vps", {})
+    scope = "VPS: nginx + gunicorn"
+    front = (vps.get("front cache hit") or {}).get("rps")
+    minimal = (vps.get("minimal view") or {}).get("rps")
+    static = (vps.get("static file") or {}).get("rps")
+    target = "nginx's front-cached page ≥ 10x the minimal Django view"
+    if front is not None and minimal:
+        factor = front / minimal
+        extra = f"; the same bytes as a static file {static:,.0f} req/s" if static else ""
+        verdicts = [
+            Verdict(
+                target,
+                scope,
+                f"{factor:.1f}x ({front:,.0f} vs {minimal:,.0f} req/s{extra})",
+                factor >= FRONT_VS_MINIMAL,
+            )
+        ]
+    else:
+        verdicts = [Verdict(target, scope, "—", None)]
+    seconds = vps.get("publish_to_visible_s")
+    target = "an edit visible to the next anonymous reader ≤ 1 s"
+    if seconds is None:
+        verdicts.append(Verdict(target, scope, "—", None))
+    else:
+        verdicts.append(
+            Verdict(target, scope, f"{seconds:.3f} s", seconds <= PUBLISH_VISIBLE_SECONDS)
+        )
+    restart = vps.get("restart")
+    target = "0 errors for anonymous readers during a 10 s gunicorn restart"
+    if not restart:
+        verdicts.append(Verdict(target, scope, "—", None))
+    else:
+        verdicts.append(
+            Verdict(
+                target,
+                scope,
+                f"{restart['errors']} errors in {restart['requests']:,} requests, "
+                f"gunicorn down {restart['down_s']:.1f} s",
+                restart["errors"] == 0
+                and restart["requests"] > 0
+                and restart["down_s"] >= RESTART_DOWN_SECONDS,
+            )
         )
     return verdicts

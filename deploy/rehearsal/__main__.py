@@ -1,8 +1,10 @@
 """``python -m deploy.rehearsal NAME``: run one rehearsal, exit non-zero on failure."""
 
 import importlib
+import json
 import os
 import sys
+from pathlib import Path
 
 from deploy.rehearsal.harness import Rehearsal
 
@@ -15,7 +17,23 @@ def run(name: str) -> int:
     budget = int(os.environ.get("REHEARSE_BUDGET", module.BUDGET))
     with Rehearsal(name, budget=budget) as r:
         module.rehearse(r)
+    write_figures(name, getattr(module, "FIGURES", None), r)
     return r.exit_code()
+
+
+def write_figures(name: str, figures: dict | None, r: Rehearsal) -> None:
+    """REHEARSE_FIGURES=<path.json>: what the rehearsal measured, for ``make bench``.
+
+    Written after the clean-up whatever happened, with the checks that failed, so a
+    rehearsal that stopped half-way still hands over what it had measured.
+    """
+    path = os.environ.get("REHEARSE_FIGURES")
+    if not path or figures is None:
+        return
+    failed = [f"{c.name}: {c.detail}"[:500] for c in r.checks if not c.ok]
+    record = {"rehearsal": name, "figures": figures, "passed": r.exit_code() == 0,
+              "failed": failed}  # fmt: skip
+    Path(path).write_text(json.dumps(record, indent=1) + "\n")
 
 
 if __name__ == "__main__":

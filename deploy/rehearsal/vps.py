@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import grp
 import html
+import http.client
 import json
 import os
 import secrets
 import shutil
 import ssl
 import subprocess
+import threading
+import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -245,7 +249,9 @@ def rehearse(r: Rehearsal) -> None:
     main_conf = r.workdir / "nginx.conf"
     # As Debian's own nginx.conf: workers as www-data (when started as root).
     user = "user www-data www-data;" if os.geteuid() == 0 else ""
-    main_conf.write_text(NGINX_MAIN.format(w=r.workdir, site=r.workdir / "site.conf", user=user))
+    main = NGINX_MAIN.format(w=r.workdir, site=r.workdir / "site.conf", user=user)
+    # One worker per core, as Debian's own nginx.conf: the load figures measure a VPS.
+    main_conf.write_text(main.replace("worker_processes 1;", "worker_processes auto;"))
     nginx_cmd = ["nginx", "-p", str(r.workdir), "-c", str(main_conf)]
     tested = r.run("nginx-t", [*nginx_cmd, "-t"], env=env)
     r.require("nginx -t passes on the shipped site", tested.returncode == 0, tested.stderr[-800:])
@@ -256,6 +262,10 @@ def rehearse(r: Rehearsal) -> None:
         "GUNICORN_WORKERS": "2",
         "GUNICORN_ACCESS_LOG": str(r.workdir / "gunicorn-access.log"),
     }
+    if os.environ.get("REHEARSE_LOAD"):
+        # The shipped recycling (a worker restarts after about 1,000 requests) would put
+        # Django's start-up, a second or two here, inside the 5 s load figures.
+        gunicorn_env["GUNICORN_MAX_REQUESTS"] = "1000000"
     gunicorn = r.start(
         "gunicorn", ["gunicorn", "-c", str(VPS / "gunicorn.conf.py")], env=gunicorn_env
     )
@@ -281,7 +291,14 @@ def rehearse(r: Rehearsal) -> None:
     # First: the checks below sign in (a code is good once) and lock the account out.
     # An editor of its own: a code is good once, and the checks below sign in too.
     editor = create_admin(r, env)
-    front_cache_checks(r, env, editor, https_port, cert, gunicorn, restart_gunicorn)
+    gunicorn, path = front_cache_checks(
+        r, env, editor, https_port, cert, gunicorn, restart_gunicorn
+    )
+    if os.environ.get("REHEARSE_LOAD") and shutil.which("wrk"):
+        ports = (https_port, gunicorn_port)
+        load_figures(r, ports=ports, cert=cert, static_root=static_root, path=path)
+        restart_under_load(r, https_port, cert, path, gunicorn, restart_gunicorn)
+        print_figures()
     checks_through_nginx(r, env, admin, http_port, https_port, gunicorn_port, cert)
 
 
@@ -300,8 +317,11 @@ def front_cache_checks(
     cert: Path,
     gunicorn: subprocess.Popen,
     restart_gunicorn: Callable[[str], subprocess.Popen],
-) -> None:
-    """nginx answers anonymous readers, even with gunicorn stopped; an edit purges it at once."""
+) -> tuple[subprocess.Popen, str]:
+    """nginx answers anonymous readers, even with gunicorn stopped; an edit purges it at once.
+
+    Returns the gunicorn now running (this stops and starts it) and the article's path.
+    """
     tls = ssl.create_default_context(cafile=str(cert))
 
     def reader() -> Browser:
@@ -332,7 +352,7 @@ def front_cache_checks(
         and down.header("X-Front-Cache") in ("HIT", "STALE"),
         f"{down.status} {down.header('X-Front-Cache')}",
     )
-    restart_gunicorn("gunicorn-restarted")
+    gunicorn = restart_gunicorn("gunicorn-restarted")
     odd = reader().get(f"{path}?utm_source=x")
     r.check(
         "a made-up query string goes past the cache (BYPASS)",
@@ -355,8 +375,17 @@ def front_cache_checks(
     failed_before = backends_report(r, env).get("front_cache", {}).get("purge_failures")
     new_title = f"{title} (edited behind nginx)"
     saved = editor.submit(f"/admin/content/article/{pk}/change/", {"title": new_title})
+    published = time.monotonic()
     r.check("the article is edited through the admin", saved.status == 302, f"{saved.status}")
-    after, again = reader().get(path), reader().get(path)
+    after = reader().get(path)
+    # Publish-to-visible, as the cPanel rehearsal times it: from the admin's answer
+    # until an anonymous read through nginx shows the new title (3 s at most).
+    seen = after
+    while html.escape(new_title) not in seen.text and time.monotonic() - published < 3:
+        seen = reader().get(path)
+    if html.escape(new_title) in seen.text:
+        FIGURES["publish_to_visible_s"] = round(time.monotonic() - published, 3)
+    again = reader().get(path)
     r.check(
         "the edit shows on the next anonymous request (the site purged nginx)",
         html.escape(new_title) in after.text and after.header("X-Front-Cache") == "MISS",
@@ -373,6 +402,179 @@ def front_cache_checks(
         bool(front.get("last_purged_at")) and front.get("purge_failures") == failed_before,
         f"{failed_before} failed before the edit (nginx not started yet); now {front}",
     )
+    return gunicorn, path
+
+
+# What load_figures, the publish timing and restart_under_load measured; printed with the
+# verdicts, and written as JSON to REHEARSE_FIGURES (deploy/rehearsal/__main__.py).
+FIGURES: dict[str, object] = {}
+# The file nginx serves for the "same bytes as a static file" figure, in STATIC_ROOT.
+STATIC_COPY = "front-cache-copy.html"
+MINIMAL_VIEW = "/robots.txt?load=1"
+
+
+def load_figures(
+    r: Rehearsal, *, ports: tuple[int, int], cert: Path, static_root: Path, path: str
+) -> None:
+    """wrk, 8 connections, 5 s each: nginx's front-cache HIT, the same bytes as a static
+    file from nginx, the smallest Django answer through nginx, and @cached_page's hit
+    straight from gunicorn.
+
+    The minimal view is robots.txt, the cheapest Django answer this site serves
+    without bench/urls.py, with a query string its view never reads: nginx
+    keeps a plain robots.txt (its second read is a HIT), and a made-up query
+    string goes past the front cache (BYPASS), so every request reaches
+    gunicorn through nginx. The @cached_page hit goes to gunicorn directly
+    (X-Forwarded-Proto as nginx sends it), for context.
+    Only with REHEARSE_LOAD=1 (about 25 s; gunicorn then recycles no worker).
+    """
+    from bench.throughput import run_wrk
+
+    https_port, gunicorn_port = ports
+    tls = ssl.create_default_context(cafile=str(cert))
+    reader = Browser(f"https://{LOOPBACK}:{https_port}", host=HOST, tls=tls)
+    page = reader.get(path)
+    robots = [reader.get(MINIMAL_VIEW) for _ in range(2)]
+    r.check(
+        f"{MINIMAL_VIEW} (the minimal Django view) goes past nginx's cache, to gunicorn",
+        all(a.status == 200 and a.header("X-Front-Cache") == "BYPASS" for a in robots),
+        str([(a.status, a.header("X-Front-Cache")) for a in robots]),
+    )
+    copy = static_root / STATIC_COPY
+    copy.write_bytes(page.body)
+    copy.chmod(0o644)
+    served = reader.get(f"/static/{STATIC_COPY}")
+    r.check(
+        f"nginx serves the article's bytes as a static file (/static/{STATIC_COPY})",
+        page.header("X-Front-Cache") == "HIT" and served.status == 200 and served.body == page.body,
+        f"article {page.header('X-Front-Cache')}; static {served.status}, "
+        f"{len(served.body)} of {len(page.body)} bytes",
+    )
+    nginx = f"https://{LOOPBACK}:{https_port}"
+    direct = f"http://{LOOPBACK}:{gunicorn_port}"
+    for label, base, target, headers in (
+        ("front cache hit", nginx, path, {"Host": HOST}),
+        ("static file", nginx, f"/static/{STATIC_COPY}", {"Host": HOST}),
+        ("minimal view", nginx, MINIMAL_VIEW, {"Host": HOST}),
+        (
+            "gunicorn cached_page hit",
+            direct,
+            path,
+            {"Host": HOST, "X-Forwarded-Proto": "https"},
+        ),
+    ):
+        try:
+            # A second's warm-up first, as the bench's HTTP section does.
+            run_wrk(base_url=base, paths=[target], seconds=1, connections=8, headers=headers)
+            result = run_wrk(
+                base_url=base, paths=[target], seconds=5, connections=8, headers=headers
+            ).as_dict()
+        except (RuntimeError, ValueError, OSError) as error:
+            r.check(f"wrk measures {label}", False, str(error))
+            continue
+        FIGURES[label] = result
+        r.check(
+            f"wrk: {label} {result['rps']:,.0f} req/s, p99 {result['p99_ms']:.1f} ms, "
+            f"{result['errors']} errors",
+            result["requests"] > 0 and result["errors"] == 0,
+            str(result),
+        )
+
+
+# Seconds gunicorn stays stopped, and the readers' load before and after it.
+RESTART_DOWN_SECONDS = 10
+RESTART_MARGIN_SECONDS = 2
+
+
+def restart_under_load(
+    r: Rehearsal,
+    https_port: int,
+    cert: Path,
+    path: str,
+    gunicorn: subprocess.Popen,
+    restart_gunicorn: Callable[[str], subprocess.Popen],
+) -> subprocess.Popen:
+    """Anonymous readers through nginx while gunicorn is stopped for 10 s and started again.
+
+    Four threads, each on a kept-alive TLS connection, read the article, the
+    home page and the article list in turn; every answer that is not a 200
+    (or no answer) is an error. nginx answers from its cache, stale when a page
+    expired (proxy_cache_use_stale), so the count must stay 0. Returns the new gunicorn.
+    """
+    tls = ssl.create_default_context(cafile=str(cert))
+    paths = [path, "/", "/articles/"]
+    warm = Browser(f"https://{LOOPBACK}:{https_port}", host=HOST, tls=tls)
+    kept = [[warm.get(p) for _ in range(2)][-1].header("X-Front-Cache") for p in paths]
+    r.check(
+        f"the readers' pages are in nginx's cache before the restart ({', '.join(paths)})",
+        kept == ["HIT"] * len(paths),
+        str(dict(zip(paths, kept, strict=True))),
+    )
+    stop = threading.Event()
+    lock = threading.Lock()
+    counts: Counter[str] = Counter()
+
+    def read() -> None:
+        connection = None
+        turn = 0
+        while not stop.is_set():
+            target = paths[turn % len(paths)]
+            turn += 1
+            try:
+                if connection is None:
+                    connection = http.client.HTTPSConnection(
+                        LOOPBACK, https_port, timeout=10, context=tls
+                    )
+                connection.request("GET", target, headers={"Host": HOST})
+                answer = connection.getresponse()
+                answer.read()
+                outcome = str(answer.status)
+                cache = answer.getheader("X-Front-Cache") or "-"
+            except (OSError, http.client.HTTPException) as error:
+                outcome, cache = type(error).__name__, "-"
+                connection = None
+            with lock:
+                counts[f"status {outcome}"] += 1
+                counts[f"cache {cache}"] += 1
+
+    readers = [threading.Thread(target=read, daemon=True) for _ in range(4)]
+    for thread in readers:
+        thread.start()
+    time.sleep(RESTART_MARGIN_SECONDS)
+    stop_group(gunicorn)
+    stopped = time.monotonic()
+    time.sleep(RESTART_DOWN_SECONDS)
+    gunicorn = restart_gunicorn("gunicorn-after-load")
+    down = time.monotonic() - stopped
+    time.sleep(RESTART_MARGIN_SECONDS)
+    stop.set()
+    for thread in readers:
+        thread.join(timeout=15)
+    requests = sum(n for key, n in counts.items() if key.startswith("status "))
+    errors = requests - counts["status 200"]
+    FIGURES["restart"] = {
+        "requests": requests,
+        "errors": errors,
+        "down_s": round(down, 1),
+        "readers": len(readers),
+        "answers": {k.split(" ", 1)[1]: n for k, n in counts.items() if k.startswith("status ")},
+        "front_cache": {k.split(" ", 1)[1]: n for k, n in counts.items() if k.startswith("cache ")},
+    }
+    r.check(
+        f"0 errors for anonymous readers while gunicorn is down {down:.1f} s and starts again "
+        f"({errors} in {requests:,} requests)",
+        errors == 0 and requests > 0,
+        json.dumps(FIGURES["restart"]),
+    )
+    return gunicorn
+
+
+def print_figures() -> None:
+    from bench.targets import vps_verdicts
+
+    print(f"  figures (VPS stack, wrk 8 connections): {json.dumps(FIGURES)}")
+    for verdict in vps_verdicts({"vps": FIGURES}):
+        print(f"  target: {verdict.target}: {verdict.measured} — {verdict.label}")
 
 
 def checks_through_nginx(

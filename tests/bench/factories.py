@@ -141,6 +141,21 @@ def results(**overrides: Any) -> dict[str, Any]:
             "minimal view": load(1000),
             "publish_to_visible_s": 0.05,
         },
+        "vps": {
+            "front cache hit": load(10000),
+            "static file": load(12000),
+            "minimal view": load(1000),
+            "gunicorn cached_page hit": load(900),
+            "publish_to_visible_s": 0.07,
+            "restart": {
+                "requests": 5000,
+                "errors": 0,
+                "down_s": 10.3,
+                "readers": 4,
+                "answers": {"200": 5000},
+                "front_cache": {"HIT": 4990, "STALE": 10},
+            },
+        },
         "locust": {},
         "errors": [],
     }

@@ -77,3 +77,34 @@ def test_the_section_and_tag_pages_plans_are_in_the_report():
     )
     assert "  ->  Index Only Scan using content_tagged_unique on ..." in text
     assert text.count("- rows from") == 1
+
+
+def test_each_stack_has_its_table_and_a_failed_rehearsal_keeps_its_figures():
+    run = results()
+    run["stacks"] = {
+        "cpanel": {"exit": 1, "failed": ["wrk: passenger hit 10 req/s: {...}"]},
+        "vps": {"exit": 0, "failed": []},
+    }
+
+    text = render(run, charts=[])
+
+    assert "### cPanel: Apache + Passenger" in text
+    assert "### VPS: nginx + gunicorn" in text
+    assert "**The rehearsal failed** (exit 1)" in text
+    assert "- wrk: passenger hit 10 req/s" in text
+    # The failed rehearsal's figures are still in its table, and the other stack's too.
+    assert "| Apache's static copy of the page (public/_pages) | 12,000 |" in text
+    assert "| the page from nginx's front cache (HIT) | 10,000 | 3.3 | 10.0 | 0 | 10.0x |" in text
+    assert "0 errors in 5,000 requests" in text
+    assert text.count("**The rehearsal failed**") == 1
+
+
+def test_a_missed_stack_target_is_explained_by_that_stack_s_latencies():
+    run = results()
+    run["cpanel"]["static page"] = load(8000, p99=3.0)
+
+    text = render(run, charts=[])
+
+    assert "Missed: Apache's static page ≥ 10x the minimal Django view" in text
+    assert "- cPanel: Apache + Passenger: the static page answered in 1.00 ms at p50" in text
+    assert "the front cache hit answered" not in text  # the VPS target was met

@@ -183,3 +183,11 @@ def test_report_and_charts_are_written(tiny_run):
     assert len(charts) == 5
     assert all(chart.read_bytes().startswith(PNG_MAGIC) for chart in charts)
     assert all(f"]({chart.name})" in text for chart in charts)
+
+
+def test_the_test_suite_s_tiny_bench_leaves_the_rehearsals_out():
+    from bench.run import PROFILES, default_sections
+
+    assert "stacks" in default_sections(PROFILES["quick"])
+    assert "stacks" in default_sections(PROFILES["full"])
+    assert "stacks" not in default_sections(PROFILES["tiny"])

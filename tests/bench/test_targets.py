@@ -98,6 +98,51 @@ def test_apache_static_page_under_ten_times_the_minimal_view_is_missed():
 def test_publish_to_visible_over_a_second_is_missed_and_absent_is_not_measured():
     run = results()
     run["cpanel"]["publish_to_visible_s"] = 1.5
-    assert by_scope(evaluate(run), "an edit visible") == {"cPanel: Apache + Passenger": False}
+    assert by_scope(evaluate(run), "an edit visible")["cPanel: Apache + Passenger"] is False
     run["cpanel"] = {}
-    assert by_scope(evaluate(run), "an edit visible") == {"cPanel: Apache + Passenger": None}
+    assert by_scope(evaluate(run), "an edit visible")["cPanel: Apache + Passenger"] is None
+
+
+VPS = "VPS: nginx + gunicorn"
+
+
+def test_front_cached_page_under_ten_times_the_minimal_view_is_missed():
+    run = results()
+    assert by_scope(evaluate(run), "nginx's front-cached page") == {VPS: True}  # exactly 10x
+    run["vps"]["front cache hit"] = load(9990)
+
+    assert by_scope(evaluate(run), "nginx's front-cached page") == {VPS: False}
+
+
+def test_vps_publish_to_visible_over_a_second_is_missed():
+    run = results()
+    run["vps"]["publish_to_visible_s"] = 1.2
+
+    verdicts = by_scope(evaluate(run), "an edit visible")
+
+    assert verdicts == {"cPanel: Apache + Passenger": True, VPS: False}
+
+
+def test_an_error_during_the_gunicorn_restart_is_missed():
+    run = results()
+    run["vps"]["restart"]["errors"] = 1
+
+    assert by_scope(evaluate(run), "0 errors for anonymous readers") == {VPS: False}
+
+
+def test_a_restart_shorter_than_ten_seconds_or_without_readers_is_missed():
+    run = results()
+    run["vps"]["restart"]["down_s"] = 9.5
+    assert by_scope(evaluate(run), "0 errors for anonymous readers") == {VPS: False}
+    run["vps"]["restart"].update(down_s=10.5, requests=0)
+    assert by_scope(evaluate(run), "0 errors for anonymous readers") == {VPS: False}
+
+
+def test_a_vps_rehearsal_that_did_not_run_is_not_measured():
+    run = results()
+    run["vps"] = {}
+
+    verdicts = [v for v in evaluate(run) if v.scope == VPS]
+
+    assert len(verdicts) == 3
+    assert {v.met for v in verdicts} == {None}

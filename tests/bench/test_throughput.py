@@ -34,3 +34,17 @@ def test_wrk_command_passes_paths_to_the_script_after_the_separator():
 
     assert command[-3:] == ["--", "/", "/a/"]
     assert command[command.index("--duration") + 1] == "2s"
+
+
+def test_wrk_command_sends_each_header_before_the_url():
+    command = wrk_command(
+        base_url="https://127.0.0.1:9",
+        paths=["/"],
+        seconds=1,
+        connections=1,
+        headers={"Host": "filamenta.test", "X-Forwarded-Proto": "https"},
+    )
+
+    url = command.index("https://127.0.0.1:9")
+    sent = [command[i + 1] for i, part in enumerate(command[:url]) if part == "--header"]
+    assert sent == ["Host: filamenta.test", "X-Forwarded-Proto: https"]

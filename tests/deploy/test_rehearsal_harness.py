@@ -1,5 +1,6 @@
 """The rehearsal harness: failures are reported, and what it started is always stopped."""
 
+import json
 import os
 import signal
 import subprocess
@@ -96,3 +97,25 @@ def test_forms_are_read_as_a_browser_submits_them():
         "status": "published",
         "featured": "on",
     }
+
+
+def test_figures_are_written_with_the_failed_checks_when_asked(
+    tmp_path, monkeypatch, python_ctrl_c
+):
+    from deploy.rehearsal.__main__ import write_figures
+
+    with Rehearsal("selftest", budget=60) as r:
+        r.check("measured", True)
+        r.check("wrk: minimal view", False, "no answer")
+    path = tmp_path / "figures.json"
+    monkeypatch.delenv("REHEARSE_FIGURES", raising=False)
+    write_figures("selftest", {"minimal view": {"rps": 1.0}}, r)
+    assert not path.exists()  # only when REHEARSE_FIGURES names a file
+
+    monkeypatch.setenv("REHEARSE_FIGURES", str(path))
+    write_figures("selftest", {"minimal view": {"rps": 1.0}}, r)
+
+    record = json.loads(path.read_text())
+    assert record["figures"] == {"minimal view": {"rps": 1.0}}
+    assert record["passed"] is False
+    assert record["failed"] == ["wrk: minimal view: no answer"]
