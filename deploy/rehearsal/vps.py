@@ -343,6 +343,28 @@ def front_cache_checks(
         not second.header("X-Accel-Expires") and not first.header("X-Accel-Expires"),
         second.header("X-Accel-Expires"),
     )
+    # The page is kept per language: nginx honours Django's Vary (Accept-Language,
+    # Cookie), so a French reader, by header or by the switcher's cookie, is never
+    # answered the English copy it just kept, and gets a French copy of its own.
+    for how, headers in (
+        ("Accept-Language", {"Accept-Language": "fr-FR,fr;q=0.9"}),
+        ("the language cookie", {"Cookie": "django_language=fr"}),
+    ):
+        french = Browser(f"https://{LOOPBACK}:{https_port}", host=HOST, tls=tls, always=headers)
+        answers = [french.get(path) for _ in range(2)]
+        r.check(
+            f"a French reader ({how}) gets French through nginx, then nginx's French copy",
+            all(a.status == 200 and a.header("Content-Language") == "fr" for a in answers)
+            and all('<html lang="fr">' in a.text for a in answers)
+            and answers[1].header("X-Front-Cache") == "HIT",
+            str([(a.header("Content-Language"), a.header("X-Front-Cache")) for a in answers]),
+        )
+    english = reader().get(path)
+    r.check(
+        "an English reader still gets the English copy",
+        english.header("Content-Language") == "en" and english.header("X-Front-Cache") == "HIT",
+        f"{english.header('Content-Language')} {english.header('X-Front-Cache')}",
+    )
     stop_group(gunicorn)
     down = reader().get(path)
     r.check(
