@@ -349,6 +349,8 @@ def front_cache_checks(
     for how, headers in (
         ("Accept-Language", {"Accept-Language": "fr-FR,fr;q=0.9"}),
         ("the language cookie", {"Cookie": "django_language=fr"}),
+        # Django weighs the tags: French here, though English comes first.
+        ("a weighted Accept-Language", {"Accept-Language": "en;q=0.5, fr"}),
     ):
         french = Browser(f"https://{LOOPBACK}:{https_port}", host=HOST, tls=tls, always=headers)
         answers = [french.get(path) for _ in range(2)]
@@ -364,6 +366,15 @@ def front_cache_checks(
         "an English reader still gets the English copy",
         english.header("Content-Language") == "en" and english.header("X-Front-Cache") == "HIT",
         f"{english.header('Content-Language')} {english.header('X-Front-Cache')}",
+    )
+    other_cookie = Browser(
+        f"https://{LOOPBACK}:{https_port}", host=HOST, tls=tls, always={"Cookie": "csrftoken=x"}
+    ).get(path)
+    after_it = reader().get(path)
+    r.check(
+        "a reader with another cookie shares the copy and evicts nobody's (Vary is not keyed)",
+        other_cookie.header("X-Front-Cache") == "HIT" and after_it.header("X-Front-Cache") == "HIT",
+        f"{other_cookie.header('X-Front-Cache')} then {after_it.header('X-Front-Cache')}",
     )
     stop_group(gunicorn)
     down = reader().get(path)
