@@ -18,12 +18,12 @@ PASSWORD = "a-long-browser-password-7"
 
 
 @pytest.mark.parametrize(
-    ("language", "bold", "subheading", "image", "heading", "nothing"),
+    ("language", "bold", "subheading", "image", "heading", "nothing", "label"),
     [
         ("fr", "Gras", "Sous-titre", "Insérer une image de la médiathèque", "Choisissez une image",
-         "Rien trouvé."),
+         "Rien trouvé.", "Texte"),
         ("en", "Bold", "Subheading", "Insert an image from the media library", "Choose an image",
-         "Nothing found."),
+         "Nothing found.", "Body"),
     ],
 )  # fmt: skip
 def test_the_editor_s_toolbar_and_chooser_in_the_reader_s_language(
@@ -37,6 +37,7 @@ def test_the_editor_s_toolbar_and_chooser_in_the_reader_s_language(
     image,
     heading,
     nothing,
+    label,
 ):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
@@ -58,6 +59,10 @@ def test_the_editor_s_toolbar_and_chooser_in_the_reader_s_language(
 
     browser.get(f"{live_server.url}/admin/content/article/{article.pk}/change/")
     toolbar = browser.find_element(By.CSS_SELECTOR, "trix-toolbar")
+    # Screen readers name the editor by the form's label, in the same language
+    # (WebDriver's computed label: what the accessibility tree says).
+    editor = browser.find_element(By.CSS_SELECTOR, "trix-editor")
+    assert editor.accessible_name.startswith(label), editor.accessible_name
     assert (
         toolbar.find_element(By.CSS_SELECTOR, "[data-trix-attribute=bold]").get_attribute("title")
         == bold
