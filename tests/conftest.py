@@ -26,8 +26,15 @@ PROJECT_VARIABLES = documented_variables()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Shared fixtures must be listed; on a server database that is down: skip or stop."""
+    """Shared fixtures listed, transactional tests serialized; a database down: skip or stop."""
     config.stash[UNLISTED] = unlisted_shared_fixture_modules(items)
+    unserialized = unserialized_transactional_tests(items)
+    if unserialized:
+        raise pytest.UsageError(
+            "transactional tests must also roll back serialized "
+            "(@pytest.mark.django_db(transaction=True, serialized_rollback=True)): "
+            + ", ".join(unserialized)
+        )
     url = os.environ.get("DATABASE_URL", "")
     if not url or url.startswith("sqlite"):
         return
@@ -41,6 +48,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skip = pytest.mark.skip(reason=f"no database server at {host}:{port}")
     for item in items:
         item.add_marker(skip)
+
+
+def unserialized_transactional_tests(items: list[pytest.Item]) -> list[str]:
+    """Tests marked ``django_db(transaction=True)`` without ``serialized_rollback=True``.
+
+    Why every one must be serialized: a serialized test's flush leaves the tables
+    empty (it restores them at its own start), and a plain one's flush recreates
+    the content types under new keys. Mixed in one worker, the next test of the
+    other kind finds no content type for its foreign keys, or cannot load the
+    saved ones back (unique app_label, model). All serialized, each test starts
+    from the database as the migrations left it.
+    """
+    found = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None:
+            continue
+        transaction = marker.kwargs.get("transaction", marker.args[0] if marker.args else False)
+        if transaction and not marker.kwargs.get("serialized_rollback", False):
+            found.append(item.nodeid)
+    return found
 
 
 # Modules whose tests share a module-scoped fixture of ours. The Makefile runs the suite

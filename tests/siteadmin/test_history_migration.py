@@ -6,7 +6,10 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-pytestmark = [pytest.mark.database, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.database,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 BEFORE = [("siteadmin", "0003_site_settings_row")]
 

@@ -18,7 +18,7 @@ from django.urls import clear_script_prefix, set_script_prefix
 from apps.users.outbox import mail_after_commit, mail_queue_join
 
 # The thread needs the committed rows, and on_commit must really fire.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 RESET = "/accounts/password_reset/"
 

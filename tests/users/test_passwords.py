@@ -53,7 +53,7 @@ def test_change_password_needs_a_signed_in_user(client):
 
 # The reset mail is looked up and sent by a background thread after the commit
 # (tests/users/test_password_reset_in_background.py): it must see committed rows.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_reset_sends_a_link_that_sets_a_new_password(client, make_user):
     user = make_user("sam", email="sam@example.com")
 
@@ -77,7 +77,7 @@ def test_reset_sends_a_link_that_sets_a_new_password(client, make_user):
     assert changed.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client):
     response = client.post("/accounts/password_reset/", {"email": "nobody@example.com"})
     mail_queue_join(timeout=30)
@@ -101,7 +101,7 @@ def test_a_bad_reset_link_says_so(client):
     assert "This link has expired" in response.content.decode()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_reset_requests_are_limited_per_account(client, make_user, settings):
     settings.PASSWORD_RESET_RATE_PER_ACCOUNT = "2/h"
     make_user("sam", email="sam@example.com")
