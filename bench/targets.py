@@ -29,13 +29,12 @@ MOVE_IMPORT_SECONDS = 120.0
 SEARCH_P95_MS = 50.0
 SEARCH_AT = 100_000
 SEARCH_VENDORS = ("sqlite", "postgresql", "mysql")
-# cPanel (Apache + Passenger): Apache's static copy of a page against the
-# smallest Django answer on the same stack, and a change seen by the next reader.
-STATIC_VS_MINIMAL = 10.0
+# Each host's stack (cPanel: Apache + Passenger; VPS: nginx + gunicorn): the web
+# server's own answer (Apache's static copy, nginx's front cache) against the
+# smallest Django answer through the same server, and a change seen by the next
+# reader; on the VPS, no reader error while gunicorn restarts.
+FAST_VS_MINIMAL = 10.0
 PUBLISH_VISIBLE_SECONDS = 1.0
-# VPS (nginx + gunicorn): nginx's front-cached page against the smallest Django
-# answer through the same nginx, and no reader error while gunicorn restarts.
-FRONT_VS_MINIMAL = 10.0
 RESTART_DOWN_SECONDS = 10.0
 
 
@@ -236,32 +235,31 @@ def search_verdicts(results: dict[str, Any]) -> list[Verdict]:
     return verdicts
 
 
-def cpanel_verdicts(results: dict[str, Any]) -> list[Verdict]:
-    """Apache's static page ≥ 10x the minimal Django view under Passenger; publish visible ≤ 1 s.
+def _stack_verdicts(
+    figures: dict[str, Any], *, scope: str, target: str, fast: str, beside: tuple[str, str]
+) -> list[Verdict]:
+    """A stack's fast answer ≥ 10x its minimal Django view, and an edit seen ≤ 1 s.
 
-    ``results["cpanel"]``: {"static page": load, "passenger hit": load,
-    "minimal view": load, "publish_to_visible_s": seconds}, loads as LoadResult dicts.
+    ``fast`` names the load of the answer the web server gives alone; ``beside``
+    is (load name, words) of a figure shown with the ratio for context.
     """
-    cpanel = results.get("cpanel", {})
-    scope = "cPanel: Apache + Passenger"
-    static = (cpanel.get("static page") or {}).get("rps")
-    minimal = (cpanel.get("minimal view") or {}).get("rps")
-    hit = (cpanel.get("passenger hit") or {}).get("rps")
-    target = "Apache's static page ≥ 10x the minimal Django view"
-    if static is not None and minimal:
-        factor = static / minimal
-        extra = f"; Passenger's @cached_page hit {hit:,.0f} req/s" if hit else ""
+    answer = (figures.get(fast) or {}).get("rps")
+    minimal = (figures.get("minimal view") or {}).get("rps")
+    context = (figures.get(beside[0]) or {}).get("rps")
+    if answer is not None and minimal:
+        factor = answer / minimal
+        extra = f"; {beside[1]} {context:,.0f} req/s" if context else ""
         verdicts = [
             Verdict(
                 target,
                 scope,
-                f"{factor:.1f}x ({static:,.0f} vs {minimal:,.0f} req/s{extra})",
-                factor >= STATIC_VS_MINIMAL,
+                f"{factor:.1f}x ({answer:,.0f} vs {minimal:,.0f} req/s{extra})",
+                factor >= FAST_VS_MINIMAL,
             )
         ]
     else:
         verdicts = [Verdict(target, scope, "—", None)]
-    seconds = cpanel.get("publish_to_visible_s")
+    seconds = figures.get("publish_to_visible_s")
     target = "an edit visible to the next anonymous reader ≤ 1 s"
     if seconds is None:
         verdicts.append(Verdict(target, scope, "—", None))
@@ -270,6 +268,21 @@ def cpanel_verdicts(results: dict[str, Any]) -> list[Verdict]:
             Verdict(target, scope, f"{seconds:.3f} s", seconds <= PUBLISH_VISIBLE_SECONDS)
         )
     return verdicts
+
+
+def cpanel_verdicts(results: dict[str, Any]) -> list[Verdict]:
+    """Apache's static page ≥ 10x the minimal Django view under Passenger; publish visible ≤ 1 s.
+
+    ``results["cpanel"]``: {"static page": load, "passenger hit": load,
+    "minimal view": load, "publish_to_visible_s": seconds}, loads as LoadResult dicts.
+    """
+    return _stack_verdicts(
+        results.get("cpanel", {}),
+        scope="cPanel: Apache + Passenger",
+        target="Apache's static page ≥ 10x the minimal Django view",
+        fast="static page",
+        beside=("passenger hit", "Passenger's @cached_page hit"),
+    )
 
 
 def vps_verdicts(results: dict[str, Any]) -> list[Verdict]:
@@ -282,31 +295,13 @@ def vps_verdicts(results: dict[str, Any]) -> list[Verdict]:
     """
     vps = results.get("vps", {})
     scope = "VPS: nginx + gunicorn"
-    front = (vps.get("front cache hit") or {}).get("rps")
-    minimal = (vps.get("minimal view") or {}).get("rps")
-    static = (vps.get("static file") or {}).get("rps")
-    target = "nginx's front-cached page ≥ 10x the minimal Django view"
-    if front is not None and minimal:
-        factor = front / minimal
-        extra = f"; the same bytes as a static file {static:,.0f} req/s" if static else ""
-        verdicts = [
-            Verdict(
-                target,
-                scope,
-                f"{factor:.1f}x ({front:,.0f} vs {minimal:,.0f} req/s{extra})",
-                factor >= FRONT_VS_MINIMAL,
-            )
-        ]
-    else:
-        verdicts = [Verdict(target, scope, "—", None)]
-    seconds = vps.get("publish_to_visible_s")
-    target = "an edit visible to the next anonymous reader ≤ 1 s"
-    if seconds is None:
-        verdicts.append(Verdict(target, scope, "—", None))
-    else:
-        verdicts.append(
-            Verdict(target, scope, f"{seconds:.3f} s", seconds <= PUBLISH_VISIBLE_SECONDS)
-        )
+    verdicts = _stack_verdicts(
+        vps,
+        scope=scope,
+        target="nginx's front-cached page ≥ 10x the minimal Django view",
+        fast="front cache hit",
+        beside=("static file", "the same bytes as a static file"),
+    )
     restart = vps.get("restart")
     target = "0 errors for anonymous readers during a 10 s gunicorn restart"
     if not restart:
