@@ -42,6 +42,21 @@ def isolated_caches(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def language_restored() -> Iterator[None]:
+    """Each test starts in the site's language, whatever the test before it asked for.
+
+    LocaleMiddleware activates the request's language for the thread and never
+    deactivates it, so after a French request the worker stayed French: a later
+    test that builds words outside a request (the history migration's "Changed
+    Title.") got them in French.
+    """
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def mount_point_restored() -> Iterator[None]:
     """Each test starts at the root: its script prefix, and storages that were built there.
 
