@@ -64,6 +64,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import is_same_domain
 
+from filamenta import front_cache
 from filamenta.backends.counters.cache import CounterCache
 from filamenta.backends.failover import NOT_ANSWERED, FailoverCache
 
@@ -312,9 +313,12 @@ def cached(
     return decorate
 
 
-# Headers of a view's own response worth replaying; middleware adds the rest
-# (security headers, Vary) on every response, hit or miss.
+# Headers of a view's own response worth replaying when the view stores its
+# page itself; middleware adds the rest (security headers, Vary) to each response.
 _REPLAYED_HEADERS = ("Content-Type", "Content-Language", "Last-Modified")
+# Headers never kept with a page PageCacheMiddleware stores: the middleware
+# outside it and the server write them again on every response.
+_UNKEPT_HEADERS = frozenset({"content-length", "date", "set-cookie", "x-page-cache"})
 MESSAGES_COOKIE = CookieStorage.cookie_name
 
 
@@ -345,6 +349,149 @@ def _page_read(
     return (None if key is None else store.get(key)), ("shared", *versions)
 
 
+class CachedPage:
+    """One ``@cached_page`` view: how its pages are keyed, read, stored and replayed.
+
+    The view's wrapper uses it, and so does :class:`filamenta.page_cache.PageCacheMiddleware`,
+    which serves a hit before the middleware a hit has no use for (CSP,
+    sessions, CSRF, authentication, messages...), hands a miss to the wrapper
+    with the lookup already done, and stores the page with the headers that
+    middleware added. Alone, the wrapper stores the view's own headers and
+    cannot see a cookie a middleware sets after it.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        labels: tuple[str, ...],
+        params: tuple[str, ...],
+        timeout: int,
+        until: Until | None,
+    ) -> None:
+        self.name = name
+        self.params = params
+        self.timeout = timeout
+        self.until = until
+        self.version_names = (f"page:{name}", *(label.lower() for label in labels))
+        self.beside_key = _version_key(f"view:{name}")
+        # A session (signed in, drafts, a form's state) or a pending flash
+        # message makes the page personal.
+        self.personal_cookies = frozenset({settings.SESSION_COOKIE_NAME, MESSAGES_COOKIE})
+        # The function URL patterns point at; set by cached_page.
+        self.wrapper: Callable[..., HttpResponse] | None = None
+
+    def applies(self, request: HttpRequest) -> bool:
+        """A GET or HEAD from a visitor without a session or flash message."""
+        return request.method in ("GET", "HEAD") and not (
+            self.personal_cookies & request.COOKIES.keys()
+        )
+
+    def key(self, request: HttpRequest, language: str | None = None) -> str:
+        """This request's page key, in ``language`` (default: the active one)."""
+        chosen = []
+        if self.params and request.META.get("QUERY_STRING"):
+            chosen = [(p, request.GET.getlist(p)) for p in self.params if p in request.GET]
+        if language is None:
+            language = translation.get_language()
+        raw = f"{request.scheme}://{canonical_host(request)}{request.path}|{chosen!r}|{language}"
+        return f"page:{self.name[-120:]}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+    def lookup(self, request: HttpRequest, language: str | None = None) -> tuple[str, Any, tuple]:
+        """(this request's key, its current stored page or None, the stamp to store under)."""
+        key = self.key(request, language)
+        hit, stamp = _page_read(key, self.version_names, self.beside_key)
+        if hit is not None and hit[0] == stamp and _fresh(hit[3]):
+            return key, hit, stamp
+        return key, None, stamp
+
+    def stamp_now(self) -> tuple:
+        return _page_read(None, self.version_names, self.beside_key)[1]
+
+    @staticmethod
+    def replay(hit: Any) -> HttpResponse:
+        """The stored page as a response, with the headers kept beside it."""
+        response = HttpResponse(hit[1], status=200)
+        for header, value in hit[2]:
+            response[header] = value
+        response["Content-Length"] = str(len(hit[1]))
+        response["X-Page-Cache"] = "hit"
+        return response
+
+    def render(
+        self, request: HttpRequest, view: Callable[..., HttpResponse], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        """The view's response, stored here unless PageCacheMiddleware stores it."""
+        handed = getattr(request, "_page_cache_lookup", None)
+        # The middleware chose the language before LocaleMiddleware ran: its
+        # lookup is used only when the key it read is the one this render has.
+        handed = handed if handed and handed[0] is self and handed[1] == self.key(request) else None
+        if handed is not None:
+            key, stamp = handed[1], handed[2]
+        else:
+            key, hit, stamp = self.lookup(request)
+            if hit is not None:
+                response = self.replay(hit)
+                # A fresh render varies on the session cookie; so must its copy,
+                # or a shared cache in front could serve it to a signed-in reader.
+                patch_vary_headers(response, ("Cookie",))
+                front_cache.front_headers(response)
+                return response
+        ends, ttl = _lifetime(timeout=self.timeout, until=self.until)
+        response = view(request, *args, **kwargs)
+        if not _storable(response):
+            return response
+        # A change committed while the page rendered made it old already. Kept
+        # here, it is a miss (its stamp is the old one); a front cache would
+        # keep it, so it is offered to none, and checked only when one is in use.
+        if front_cache.in_use() and self.stamp_now() != stamp:
+            return response
+        pending = (key, stamp, ends, ttl)
+        if handed is not None:
+            # Stored by the middleware, with the headers the middleware inside it adds.
+            response._page_cache_pending = pending  # type: ignore[attr-defined]
+            return response
+        headers = [(h, response[h]) for h in _REPLAYED_HEADERS if h in response]
+        self.store(request, response, pending, headers)
+        return response
+
+    def store_final(self, request: HttpRequest, response: HttpResponse) -> None:
+        """Store what the middleware inside PageCacheMiddleware made of a page rendered for it.
+
+        Checked again here: a middleware after the view may have set a cookie
+        (CSRF's, the session's) and then the page is personal; and a page that
+        asked for a CSP nonce is never replayed, or every reader would share it.
+        """
+        pending = getattr(response, "_page_cache_pending", None)
+        if pending is None or not _storable(response) or getattr(request, "_csp_nonce", None):
+            return
+        patch_vary_headers(response, ("Cookie",))
+        front_cache.front_headers(response)
+        headers = [(h, v) for h, v in response.items() if h.lower() not in _UNKEPT_HEADERS]
+        self.store(request, response, pending, headers)
+
+    def store(
+        self,
+        request: HttpRequest,
+        response: HttpResponse,
+        pending: tuple[str, tuple, float | None, int],
+        headers: list[tuple[str, str]],
+    ) -> None:
+        key, stamp, ends, ttl = pending
+        caches[VALUES_ALIAS].set(key, (stamp, response.content, headers, ends), ttl)
+        response["X-Page-Cache"] = "miss"
+        front_cache.front_headers(response)
+        if not request.META.get("QUERY_STRING"):
+            front_cache.page_rendered(
+                request=request,
+                response=response,
+                still_current=lambda: self.stamp_now() == stamp,
+            )
+
+    def invalidate(self) -> None:
+        version_bump(name=f"page:{self.name}")
+
+
 def cached_page(
     *,
     timeout: int,
@@ -371,75 +518,34 @@ def cached_page(
     (module docstring), and ``until`` for what the clock changes. What is
     served from here or stored is also offered to the front caches
     (filamenta.front_cache): headers for nginx and a CDN, and on cPanel a
-    static copy for Apache. The undecorated view stays reachable as
-    ``view.__wrapped__``.
+    static copy for Apache. With :class:`filamenta.page_cache.PageCacheMiddleware`
+    installed, a hit is served before most middleware (see there). The
+    undecorated view stays reachable as ``view.__wrapped__``.
     """
-    from filamenta import front_cache
-
     labels = tuple(depends_on)
-    params = tuple(query)
     for label in labels:
         _watch(label)
-    # A session (signed in, drafts, a form's state) or a pending flash message
-    # makes the page personal.
-    personal_cookies = frozenset({settings.SESSION_COOKIE_NAME, MESSAGES_COOKIE})
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        name = f"{view.__module__}.{view.__qualname__}"
-        version_names = (f"page:{name}", *(label.lower() for label in labels))
-        beside_key = _version_key(f"view:{name}")
-        for version_name in version_names:
-            _PAGES_OF.setdefault(version_name, set()).add(beside_key)
-
-        def stamp_now() -> tuple:
-            return _page_read(None, version_names, beside_key)[1]
+        page = CachedPage(
+            name=f"{view.__module__}.{view.__qualname__}",
+            labels=labels,
+            params=tuple(query),
+            timeout=timeout,
+            until=until,
+        )
+        for version_name in page.version_names:
+            _PAGES_OF.setdefault(version_name, set()).add(page.beside_key)
 
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method not in ("GET", "HEAD") or personal_cookies & request.COOKIES.keys():
+            if not page.applies(request):
                 return view(request, *args, **kwargs)
-            chosen = [(p, request.GET.getlist(p)) for p in params if p in request.GET]
-            language = translation.get_language()
-            raw = (
-                f"{request.scheme}://{canonical_host(request)}{request.path}|{chosen!r}|{language}"
-            )
-            key = f"page:{name[-120:]}:{hashlib.sha256(raw.encode()).hexdigest()}"
-            hit, stamp = _page_read(key, version_names, beside_key)
-            if hit is not None and hit[0] == stamp and _fresh(hit[3]):
-                response = HttpResponse(hit[1], status=200)
-                for header, value in hit[2]:
-                    response[header] = value
-                # A fresh render varies on the session cookie; so must its copy,
-                # or a shared cache in front could serve it to a signed-in reader.
-                patch_vary_headers(response, ("Cookie",))
-                response["X-Page-Cache"] = "hit"
-                front_cache.front_headers(response)
-                return response
-            ends, ttl = _lifetime(timeout=timeout, until=until)
-            response = view(request, *args, **kwargs)
-            if not _storable(response):
-                return response
-            # A change committed while the page rendered made it old already. Kept
-            # here, it is a miss (its stamp is the old one); a front cache would
-            # keep it, so it is offered to none, and checked only when one is in use.
-            if front_cache.in_use() and stamp_now() != stamp:
-                return response
-            headers = [(h, response[h]) for h in _REPLAYED_HEADERS if h in response]
-            caches[VALUES_ALIAS].set(key, (stamp, response.content, headers, ends), ttl)
-            response["X-Page-Cache"] = "miss"
-            front_cache.front_headers(response)
-            if not request.META.get("QUERY_STRING"):
-                front_cache.page_rendered(
-                    request=request,
-                    response=response,
-                    still_current=lambda: stamp_now() == stamp,
-                )
-            return response
+            return page.render(request, view, *args, **kwargs)
 
-        def invalidate() -> None:
-            version_bump(name=f"page:{name}")
-
-        wrapper.invalidate = invalidate  # type: ignore[attr-defined]
+        page.wrapper = wrapper
+        wrapper.page_cache = page  # type: ignore[attr-defined]
+        wrapper.invalidate = page.invalidate  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

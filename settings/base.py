@@ -75,6 +75,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Anonymous hits on @cached_page views are answered here, before the
+    # middleware below, which a page every reader shares has no use for
+    # (filamenta/page_cache.py).
+    "filamenta.page_cache.PageCacheMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response
     # (filamenta/security_headers.py).
     "csp.middleware.CSPMiddleware",
