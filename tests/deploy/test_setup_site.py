@@ -115,12 +115,14 @@ def test_writes_the_static_page_rules_and_keeps_the_operators_lines(clean_env, t
     for line in (
         "RewriteEngine On",
         "RewriteBase /filamenta/",
-        "RewriteCond %{REQUEST_METHOD} ^(GET|HEAD)$",
-        "RewriteCond %{QUERY_STRING} ^$",
-        "RewriteCond %{HTTP_COOKIE} !(^|;)\\s*(__Host-sessionid|messages|sessionid)=",
-        "RewriteCond %{HTTP_COOKIE} (^|;)\\s*django_language=(en|fr)\\s*(;|$)",
+        'RewriteCond %{QUERY_STRING} !="" [OR]',
+        "RewriteCond %{REQUEST_METHOD} !^(GET|HEAD)$ [OR]",
+        "RewriteCond %{HTTP_COOKIE} (^|;)\\s*(__Host-sessionid|messages|sessionid)=",
+        "RewriteRule ^ - [END]",
+        "RewriteCond %{HTTP_COOKIE} (^|;)\\s*django_language=([^;]*)",
         "RewriteCond %{HTTP:Accept-Language} ^\\s*(en|fr)(-[A-Za-z0-9]+)*\\s*(,|$)",
-        "RewriteCond %{HTTP:Accept-Language} ^$",
+        'RewriteCond %{HTTP:Accept-Language} =""',
+        "RewriteCond %{ENV:FILAMENTA_LANG} ^(en|fr)$",
         "RewriteRule ^ - [E=FILAMENTA_LANG:en]",
         f'RewriteCond "{public.resolve()}/_pages/%{{ENV:FILAMENTA_LANG}}/$1index.html" -f',
         "RewriteRule ^((?:[^/]+/)*)$ _pages/%{ENV:FILAMENTA_LANG}/$1index.html [END]",
@@ -133,6 +135,7 @@ def test_writes_the_static_page_rules_and_keeps_the_operators_lines(clean_env, t
     headers = (pages / ".htaccess").read_text()
     assert stat.S_IMODE((pages / ".htaccess").stat().st_mode) == 0o644
     assert "Header set X-Static-Page 1" in headers
+    assert "EnableMMAP off" in headers.splitlines()
     assert 'Header set Vary "Accept-Language, Cookie"' in headers
     assert 'Header set Cache-Control "max-age=0"' in headers
     # Django's own values, asked of the site: the CSP as settings.hardened makes it.

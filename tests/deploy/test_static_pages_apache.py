@@ -176,6 +176,10 @@ def test_an_anonymous_read_gets_the_copy_with_the_pages_headers(written):
         ("/articles/x/", "GET", {"Cookie": "messages=abc"}),
         ("/articles/x/", "GET", {"Cookie": "django_language=fr"}),
         ("/articles/x/", "GET", {"Cookie": "django_language=fr-ca"}),
+        # A language cookie the copies are not in decides, whatever Accept-Language says.
+        ("/articles/x/", "GET", {"Cookie": "django_language=de", "Accept-Language": "en"}),
+        ("/articles/x/", "GET", {"Cookie": "django_language=; a=1"}),
+        ("/articles/x/", "GET", {"Cookie": "django_language=en; sessionid=abc"}),
         ("/articles/x/", "GET", {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.8"}),
         ("/articles/x/", "GET", {"Accept-Language": "en;q=0.8, fr"}),
         ("/articles/x/", "GET", {"Accept-Language": "de, en"}),
