@@ -47,6 +47,11 @@ def _number(value: float | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
+def _warmup(seconds: int) -> str:
+    """The warm-up as the report's first paragraph says it (the tiny profile has none)."""
+    return f"a {seconds} s warm-up" if seconds else "no warm-up"
+
+
 def _load_note(meta: dict[str, Any]) -> str:
     before, after = meta.get("load_before"), meta.get("load_after")
     if before is None or after is None:
@@ -574,7 +579,7 @@ def render(results: dict[str, Any], *, charts: list[Path]) -> str:
         f"Every HTTP case ran under the same gunicorn: {meta['workers']} sync workers, bench "
         f"settings (settings.vps over plain HTTP), {meta['http_database']} with "
         f"{meta['articles']:,} seeded articles; wrk used {meta['connections']} connections for "
-        f"{meta['wrk_seconds']} s per page after a {meta['warmup_seconds']} s warm-up. "
+        f"{meta['wrk_seconds']} s per page after {_warmup(meta['warmup_seconds'])}. "
         "Absolute figures drift between machines; compare ratios. " + _load_note(meta),
         "",
         "## Targets",
