@@ -9,6 +9,8 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from filamenta.caching import versions_memo_clear
+
 pytestmark = pytest.mark.django_db
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -58,8 +60,12 @@ def test_the_sitemap_s_queries_do_not_grow_with_translations(client, make_articl
         for number in range(pairs):
             original = make_article(f"Story {pairs} {number}", language="en")
             make_article(f"Histoire {pairs} {number}", language="fr", translation_of=original)
+        # One read first: what a process keeps of its own (content types, the
+        # versions memo) is then the same for both counts, whichever tests ran before.
+        assert client.get("/sitemap.xml").status_code == 200
         for alias in caches:
             caches[alias].clear()
+        versions_memo_clear()
         with CaptureQueriesContext(connection) as captured:
             assert client.get("/sitemap.xml").status_code == 200
         return len(captured)
