@@ -100,6 +100,7 @@ STACKS = {
             ("minimal view", "minimal Django view (robots.txt under Passenger)"),
             ("passenger hit", "@cached_page hit under Passenger"),
             ("static page", "Apache's static copy of the page (public/_pages)"),
+            ("plain file", "the same bytes as a plain file (no .htaccess, no Passenger)"),
         ],
     ),
     "vps": (

@@ -236,19 +236,28 @@ def search_verdicts(results: dict[str, Any]) -> list[Verdict]:
 
 
 def _stack_verdicts(
-    figures: dict[str, Any], *, scope: str, target: str, fast: str, beside: tuple[str, str]
+    figures: dict[str, Any],
+    *,
+    scope: str,
+    target: str,
+    fast: str,
+    beside: tuple[tuple[str, str], ...],
 ) -> list[Verdict]:
     """A stack's fast answer ≥ 10x its minimal Django view, and an edit seen ≤ 1 s.
 
     ``fast`` names the load of the answer the web server gives alone; ``beside``
-    is (load name, words) of a figure shown with the ratio for context.
+    holds (load name, words) of figures shown with the ratio for context, each
+    with its own ratio to the minimal view when it is a ceiling to compare with.
     """
     answer = (figures.get(fast) or {}).get("rps")
     minimal = (figures.get("minimal view") or {}).get("rps")
-    context = (figures.get(beside[0]) or {}).get("rps")
     if answer is not None and minimal:
         factor = answer / minimal
-        extra = f"; {beside[1]} {context:,.0f} req/s" if context else ""
+        extra = ""
+        for name, words in beside:
+            context = (figures.get(name) or {}).get("rps")
+            if context:
+                extra += f"; {words} {context:,.0f} req/s ({context / minimal:.1f}x)"
         verdicts = [
             Verdict(
                 target,
@@ -274,14 +283,18 @@ def cpanel_verdicts(results: dict[str, Any]) -> list[Verdict]:
     """Apache's static page ≥ 10x the minimal Django view under Passenger; publish visible ≤ 1 s.
 
     ``results["cpanel"]``: {"static page": load, "passenger hit": load,
-    "minimal view": load, "publish_to_visible_s": seconds}, loads as LoadResult dicts.
+    "minimal view": load, "plain file": load, "publish_to_visible_s": seconds}, loads as
+    LoadResult dicts.
     """
     return _stack_verdicts(
         results.get("cpanel", {}),
         scope="cPanel: Apache + Passenger",
         target="Apache's static page ≥ 10x the minimal Django view",
         fast="static page",
-        beside=("passenger hit", "Passenger's @cached_page hit"),
+        beside=(
+            ("passenger hit", "Passenger's @cached_page hit"),
+            ("plain file", "Apache's ceiling, the same bytes with no .htaccess or Passenger"),
+        ),
     )
 
 
@@ -300,7 +313,7 @@ def vps_verdicts(results: dict[str, Any]) -> list[Verdict]:
         scope=scope,
         target="nginx's front-cached page ≥ 10x the minimal Django view",
         fast="front cache hit",
-        beside=("static file", "the same bytes as a static file"),
+        beside=(("static file", "the same bytes as a static file"),),
     )
     restart = vps.get("restart")
     target = "0 errors for anonymous readers during a 10 s gunicorn restart"

@@ -68,7 +68,9 @@ PidFile {root}/httpd.pid
 ErrorLog {root}/error.log
 LogLevel warn
 {user_lines}
-LoadModule mpm_event_module {modules}/mod_mpm_event.so
+# EasyApache 4 installs the prefork MPM by default (cPanel's documentation,
+# "Multi-Processing Modules: MPMs"), so the rehearsal runs it too.
+LoadModule mpm_prefork_module {modules}/mod_mpm_prefork.so
 LoadModule authz_core_module {modules}/mod_authz_core.so
 LoadModule alias_module {modules}/mod_alias.so
 LoadModule dir_module {modules}/mod_dir.so
@@ -125,6 +127,16 @@ Alias {prefix} {public}
 <Directory />
     AllowOverride None
     Require all denied
+</Directory>
+# Apache's own ceiling on this machine, for the load figures only: the same
+# bytes as a page's copy, with no .htaccess to read and no Passenger to ask.
+Alias /apache-ceiling {root}/ceiling
+<Location /apache-ceiling>
+    PassengerEnabled off
+</Location>
+<Directory {root}/ceiling>
+    AllowOverride None
+    Require all granted
 </Directory>
 <Directory {public}>
     Options -MultiViews
@@ -326,7 +338,9 @@ def rehearse(r: Rehearsal) -> None:
     )
     client_address_under_passenger(r, base, admin, manage_env)
     media_from_apache(r, staff, registry, manage_env, seen_pids)
-    static_pages_from_apache(r, base, staff, registry, manage_env, seen_pids, public)
+    static_pages_from_apache(
+        r, base, staff, registry, manage_env, seen_pids, public, ceiling=root / "ceiling"
+    )
     session_cookie = next((c for c in staff.set_cookie_lines if c.startswith("sessionid=")), "")
     r.check(
         "the session cookie is scoped to the prefix",
@@ -427,6 +441,8 @@ def static_pages_from_apache(
     env: dict[str, str],
     seen_pids: set[str],
     public: Path,
+    *,
+    ceiling: Path,
 ) -> None:
     """Anonymous readers get a published article from Apache's copy; everyone else from Django.
 
@@ -541,7 +557,7 @@ def static_pages_from_apache(
         w_answer.status == 200 and not w_answer.header("X-Static-Page") and served >= 1,
         f"{w_answer.status} X-Static-Page={w_answer.header('X-Static-Page')!r} served {served}",
     )
-    load_figures(r, base, path, registry, seen_pids)
+    load_figures(r, base, path, registry, seen_pids, copy=copy, ceiling=ceiling)
     new_title = f"Edited under Apache {secrets.token_hex(3)}"
     saved = staff.submit(f"/admin/content/article/{pk}/change/", {"title": new_title})
     published = time.monotonic()
@@ -584,28 +600,44 @@ def static_pages_from_apache(
 FIGURES: dict[str, object] = {}
 
 
-def load_figures(r: Rehearsal, base: str, path: str, registry: Path, seen_pids: set[str]) -> None:
-    """wrk, 8 connections, 5 s each: Apache's copy, Passenger's @cached_page hit, a small view.
+def load_figures(
+    r: Rehearsal,
+    base: str,
+    path: str,
+    registry: Path,
+    seen_pids: set[str],
+    *,
+    copy: Path,
+    ceiling: Path,
+) -> None:
+    """wrk, 8 connections, 5 s each: Apache's copy, Passenger's @cached_page hit, a small
+    view, and the copy's bytes as a plain file.
 
     The hit is the same article with a query string (Django's page cache keys
     only the parameters a view reads, so it is a hit, and Apache passes it on);
     the small view is robots.txt, the cheapest Django answer this stack serves
-    without bench/urls.py. Only with REHEARSE_LOAD=1 (it costs 15 s).
+    without bench/urls.py. The plain file (``/apache-ceiling``, no .htaccess, no
+    Passenger) is the fastest any copy could be served by this Apache: it shows
+    how much of the gap to it the public folder's rules cost. Only with
+    REHEARSE_LOAD=1 (it costs 20 s).
     """
     if not os.environ.get("REHEARSE_LOAD") or not shutil.which("wrk"):
         return
     from bench.throughput import run_wrk
 
+    ceiling.mkdir(exist_ok=True)
+    ceiling.chmod(0o755)
+    (ceiling / "page.html").write_bytes(copy.read_bytes())
+    (ceiling / "page.html").chmod(0o644)
     origin, prefix = base.split(PREFIX, 1)[0], PREFIX
     for label, target in (
-        ("static page", path),
-        ("passenger hit", path + "?from=wrk"),
-        ("minimal view", "/robots.txt"),
+        ("static page", prefix + path),
+        ("passenger hit", prefix + path + "?from=wrk"),
+        ("minimal view", prefix + "/robots.txt"),
+        ("plain file", "/apache-ceiling/page.html"),
     ):
         try:
-            result = run_wrk(
-                base_url=origin, paths=[prefix + target], seconds=5, connections=8
-            ).as_dict()
+            result = run_wrk(base_url=origin, paths=[target], seconds=5, connections=8).as_dict()
         except (RuntimeError, ValueError, OSError) as error:
             r.check(f"wrk measures {label}", False, str(error))
             continue

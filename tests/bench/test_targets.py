@@ -95,6 +95,18 @@ def test_apache_static_page_under_ten_times_the_minimal_view_is_missed():
     assert verdicts == {"cPanel: Apache + Passenger": False}
 
 
+def test_apache_s_ceiling_is_shown_beside_the_static_page_and_never_decides_it():
+    run = results()
+    run["cpanel"]["static page"] = load(9000)
+    run["cpanel"]["plain file"] = load(32000)
+
+    [verdict] = [v for v in evaluate(run) if v.target.startswith("Apache's static page")]
+
+    assert verdict.met is False
+    assert "9.0x (9,000 vs 1,000 req/s" in verdict.measured
+    assert "no .htaccess or Passenger 32,000 req/s (32.0x)" in verdict.measured
+
+
 def test_publish_to_visible_over_a_second_is_missed_and_absent_is_not_measured():
     run = results()
     run["cpanel"]["publish_to_visible_s"] = 1.5
