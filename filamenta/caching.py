@@ -452,6 +452,7 @@ class CachedPage:
             response._page_cache_pending = pending  # type: ignore[attr-defined]
             return response
         headers = [(h, response[h]) for h in _REPLAYED_HEADERS if h in response]
+        front_cache.front_headers(response)
         self.store(request, response, pending, headers)
         return response
 
@@ -480,7 +481,6 @@ class CachedPage:
         key, stamp, ends, ttl = pending
         caches[VALUES_ALIAS].set(key, (stamp, response.content, headers, ends), ttl)
         response["X-Page-Cache"] = "miss"
-        front_cache.front_headers(response)
         if not request.META.get("QUERY_STRING"):
             front_cache.page_rendered(
                 request=request,

@@ -94,6 +94,21 @@ def test_anonymous_pages_tell_nginx_how_long_to_keep_them(client, front):
 
 
 @pytest.mark.django_db
+def test_the_decorator_alone_tells_nginx_too(client, front, settings):
+    """Without PageCacheMiddleware, @cached_page stores and replays the page itself."""
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if m != "filamenta.page_cache.PageCacheMiddleware"
+    ]
+    publish("Alone", slug="alone")
+
+    miss = client.get("/articles/alone/")
+    hit = client.get("/articles/alone/")
+
+    assert (miss["X-Page-Cache"], hit["X-Page-Cache"]) == ("miss", "hit")
+    assert miss["X-Accel-Expires"] == hit["X-Accel-Expires"] == "300"
+
+
+@pytest.mark.django_db
 def test_a_cdn_lifetime_is_sent_only_when_configured(client, settings):
     settings.FRONT_CACHE_SECONDS = 0
     settings.EDGE_CACHE_SECONDS = 60
