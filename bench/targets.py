@@ -247,7 +247,7 @@ def _stack_verdicts(
 
     ``fast`` names the load of the answer the web server gives alone; ``beside``
     holds (load name, words) of figures shown with the ratio for context, each
-    with its own ratio to the minimal view when it is a ceiling to compare with.
+    with its own ratio to the minimal view (a ceiling's shows what is reachable).
     """
     answer = (figures.get(fast) or {}).get("rps")
     minimal = (figures.get("minimal view") or {}).get("rps")
